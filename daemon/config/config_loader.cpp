@@ -1,0 +1,337 @@
+#include "daemon/config/config_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace fg::daemon {
+
+Config monitor_default() {
+  Config c;
+  c.source = "(built-in monitor default)";
+  return c;
+}
+
+bool parse_duration_ns(const std::string& text, std::uint64_t& ns) {
+  std::uint64_t v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc{} || r.ptr == text.data()) return false;
+  const std::string unit(r.ptr, text.data() + text.size());
+  std::uint64_t mul = 0;
+  if (unit == "ms") mul = 1'000'000ull;
+  else if (unit == "s") mul = 1'000'000'000ull;
+  else if (unit == "m") mul = 60'000'000'000ull;
+  else if (unit == "h") mul = 3'600'000'000'000ull;
+  else return false;
+  ns = v * mul;
+  return true;
+}
+
+namespace {
+
+// Walks one YAML document, checking keys and types; every error names the node's mark.
+class Reader {
+ public:
+  Reader(std::string file, Diagnostics& diag) : file_(std::move(file)), diag_(diag) {}
+
+  void error(const YAML::Node& n, const std::string& path, const std::string& msg) {
+    const YAML::Mark m = n.Mark();
+    diag_.error(file_, m.line + 1, m.column + 1, path + ": " + msg);
+  }
+
+  // Checks that `n` is a map whose keys are all in `allowed`.
+  bool map(const YAML::Node& n, const std::string& path, const std::vector<std::string>& allowed) {
+    if (!n.IsMap()) {
+      error(n, path, "expected a mapping");
+      return false;
+    }
+    for (const auto& kv : n) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string msg = "unknown key \"" + key + "\"";
+        const std::string near = closest_match(key, allowed);
+        if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
+        else {
+          msg += " (expected one of:";
+          for (const auto& a : allowed) msg += " " + a;
+          msg += ")";
+        }
+        error(kv.first, path, msg);
+      }
+    }
+    return true;
+  }
+
+  template <class T>
+  bool integer(const YAML::Node& n, const std::string& path, T lo, T hi, T& out) {
+    if (!n.IsScalar()) {
+      error(n, path, "expected a number");
+      return false;
+    }
+    const std::string s = n.Scalar();
+    long long v = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) {
+      error(n, path, "expected a whole number, got \"" + s + "\"");
+      return false;
+    }
+    if (v < static_cast<long long>(lo) || v > static_cast<long long>(hi)) {
+      error(n, path, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      return false;
+    }
+    out = static_cast<T>(v);
+    return true;
+  }
+
+  bool string(const YAML::Node& n, const std::string& path, std::string& out) {
+    if (!n.IsScalar()) {
+      error(n, path, "expected a string");
+      return false;
+    }
+    out = n.Scalar();
+    return true;
+  }
+
+  bool duration(const YAML::Node& n, const std::string& path, std::uint64_t& ns) {
+    std::string s;
+    if (!string(n, path, s)) return false;
+    if (!parse_duration_ns(s, ns)) {
+      error(n, path, "expected a duration with a unit (ms, s, m, h), got \"" + s + "\"");
+      return false;
+    }
+    return true;
+  }
+
+  bool action(const YAML::Node& n, const std::string& path, dp::Action& out) {
+    std::string s;
+    if (!string(n, path, s)) return false;
+    static const std::vector<std::string> kNames = {"allow", "alert", "drop", "reset", "block"};
+    for (std::size_t i = 0; i < kNames.size(); ++i) {
+      if (s == kNames[i]) {
+        out = static_cast<dp::Action>(i);
+        return true;
+      }
+    }
+    std::string msg = "unknown action \"" + s + "\"";
+    const std::string near = closest_match(s, kNames);
+    msg += near.empty() ? " (expected allow, alert, drop, reset or block)" : " (did you mean \"" + near + "\"?)";
+    error(n, path, msg);
+    return false;
+  }
+
+ private:
+  std::string file_;
+  Diagnostics& diag_;
+};
+
+void read_dataplane(Reader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "dataplane", {"backend", "eal", "ports", "pairs", "workers", "burst", "idle_exit", "mbufs_per_port"})) return;
+  if (auto b = n["backend"]) {
+    std::string s;
+    if (r.string(b, "dataplane.backend", s)) {
+      if (s == "dpdk") c.backend = Backend::Dpdk;
+      else if (s == "pcap") c.backend = Backend::Pcap;
+      else r.error(b, "dataplane.backend", "unknown backend \"" + s + "\" (expected dpdk or pcap)");
+    }
+  }
+  if (auto e = n["eal"]) {
+    if (!e.IsSequence()) r.error(e, "dataplane.eal", "expected a list of EAL arguments");
+    else for (std::size_t i = 0; i < e.size(); ++i) {
+      std::string s;
+      if (r.string(e[i], "dataplane.eal[" + std::to_string(i) + "]", s)) c.eal_args.push_back(s);
+    }
+  }
+  if (auto p = n["ports"]) {
+    if (!p.IsSequence()) r.error(p, "dataplane.ports", "expected a list of ports");
+    else for (std::size_t i = 0; i < p.size(); ++i) {
+      const std::string path = "dataplane.ports[" + std::to_string(i) + "]";
+      if (!r.map(p[i], path, {"name", "device"})) continue;
+      PortConfig pc;
+      if (!p[i]["name"]) r.error(p[i], path, "missing \"name\"");
+      else r.string(p[i]["name"], path + ".name", pc.name);
+      if (!p[i]["device"]) r.error(p[i], path, "missing \"device\"");
+      else r.string(p[i]["device"], path + ".device", pc.device);
+      for (const auto& other : c.ports)
+        if (other.name == pc.name && !pc.name.empty()) r.error(p[i]["name"], path + ".name", "duplicate port name \"" + pc.name + "\"");
+      c.ports.push_back(pc);
+    }
+  }
+  if (auto p = n["pairs"]) {
+    if (!p.IsSequence()) r.error(p, "dataplane.pairs", "expected a list of {south, north} pairs");
+    else for (std::size_t i = 0; i < p.size(); ++i) {
+      const std::string path = "dataplane.pairs[" + std::to_string(i) + "]";
+      if (!r.map(p[i], path, {"south", "north"})) continue;
+      PairConfig pc;
+      for (auto [key, dst] : {std::pair{"south", &pc.south}, std::pair{"north", &pc.north}}) {
+        const YAML::Node v = p[i][key];
+        if (!v) { r.error(p[i], path, std::string("missing \"") + key + "\""); continue; }
+        if (!r.string(v, path + "." + key, *dst)) continue;
+        bool known = false;
+        std::vector<std::string> names;
+        for (const auto& port : c.ports) { names.push_back(port.name); known |= port.name == *dst; }
+        if (!known) {
+          std::string msg = "unknown port \"" + *dst + "\"";
+          const std::string near = closest_match(*dst, names);
+          if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
+          r.error(v, path + "." + key, msg);
+        }
+      }
+      c.pairs.push_back(pc);
+    }
+  }
+  if (auto w = n["workers"]) r.integer<std::uint32_t>(w, "dataplane.workers", 1, 128, c.workers);
+  if (auto b = n["burst"]) r.integer<std::uint16_t>(b, "dataplane.burst", 1, dp::kMaxBurst, c.burst);
+  if (auto b = n["mbufs_per_port"]) r.integer<std::uint32_t>(b, "dataplane.mbufs_per_port", 1024, 1u << 22, c.mbufs_per_port);
+  if (auto i = n["idle_exit"]) {
+    std::uint64_t ns = 0;
+    if (r.duration(i, "dataplane.idle_exit", ns)) c.idle_exit_ms = static_cast<std::uint32_t>(ns / 1'000'000ull);
+  }
+}
+
+void read_flows(Reader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "flows", {"max", "stream_buffers", "parser_states", "timeouts", "table_full"})) return;
+  auto& p = c.pipeline;
+  if (auto v = n["max"]) r.integer<std::uint32_t>(v, "flows.max", 16, 1u << 26, p.max_flows);
+  if (auto v = n["stream_buffers"]) r.integer<std::uint32_t>(v, "flows.stream_buffers", 1, 1u << 20, p.stream_buffers);
+  if (auto v = n["parser_states"]) r.integer<std::uint32_t>(v, "flows.parser_states", 1, 1u << 22, p.app.states_per_protocol);
+  if (auto v = n["table_full"]) r.action(v, "flows.table_full", p.table_full);
+  if (auto t = n["timeouts"]) {
+    if (r.map(t, "flows.timeouts", {"embryonic", "established", "closing", "datagram"})) {
+      if (auto v = t["embryonic"]) r.duration(v, "flows.timeouts.embryonic", p.timeouts.embryonic_ns);
+      if (auto v = t["established"]) r.duration(v, "flows.timeouts.established", p.timeouts.established_ns);
+      if (auto v = t["closing"]) r.duration(v, "flows.timeouts.closing", p.timeouts.closing_ns);
+      if (auto v = t["datagram"]) r.duration(v, "flows.timeouts.datagram", p.timeouts.datagram_ns);
+    }
+  }
+}
+
+void read_policy(Reader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "policy", {"arp", "non_ip", "malformed", "inspect"})) return;
+  if (auto v = n["arp"]) r.action(v, "policy.arp", c.pipeline.arp);
+  if (auto v = n["non_ip"]) r.action(v, "policy.non_ip", c.pipeline.non_ip);
+  if (auto v = n["malformed"]) r.action(v, "policy.malformed", c.pipeline.malformed);
+  if (auto v = n["inspect"]) {
+    if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) r.error(v, "policy.inspect", "expected true or false");
+    else c.pipeline.inspect = v.Scalar() == "true";
+  }
+}
+
+void read_acl(Reader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "acl", {"default", "rules"})) return;
+  if (auto v = n["default"]) r.action(v, "acl.default", c.acl.default_action);
+  const YAML::Node rules = n["rules"];
+  if (!rules) return;
+  if (!rules.IsSequence()) {
+    r.error(rules, "acl.rules", "expected a list of rules");
+    return;
+  }
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const std::string path = "acl.rules[" + std::to_string(i) + "]";
+    const YAML::Node rn = rules[i];
+    if (!r.map(rn, path, {"name", "action", "proto", "src", "dst", "src_port", "dst_port"})) continue;
+    rules::AclRule rule;
+    rule.name = "acl-" + std::to_string(i + 1);
+    if (auto v = rn["name"]) r.string(v, path + ".name", rule.name);
+    if (auto v = rn["action"]) r.action(v, path + ".action", rule.action);
+    else r.error(rn, path, "missing \"action\"");
+    if (auto v = rn["proto"]) {
+      std::string s;
+      if (r.string(v, path + ".proto", s)) {
+        if (s == "tcp") rule.ip_proto = 6;
+        else if (s == "udp") rule.ip_proto = 17;
+        else if (s == "icmp") rule.ip_proto = 1;
+        else if (s == "icmpv6") rule.ip_proto = 58;
+        else if (s == "any") rule.ip_proto = 0;
+        else r.error(v, path + ".proto", "unknown protocol \"" + s + "\" (expected tcp, udp, icmp, icmpv6 or any)");
+      }
+    }
+    for (auto [key, cidr] : {std::pair{"src", &rule.src}, std::pair{"dst", &rule.dst}}) {
+      if (auto v = rn[key]) {
+        std::string s;
+        if (r.string(v, path + "." + key, s) && !rules::parse_cidr(s, *cidr))
+          r.error(v, path + "." + key, "expected an address or CIDR (e.g. 10.0.0.0/8, fe80::/10, any), got \"" + s + "\"");
+      }
+    }
+    for (auto [key, range] : {std::pair{"src_port", &rule.sport}, std::pair{"dst_port", &rule.dport}}) {
+      if (auto v = rn[key]) {
+        std::string s;
+        if (r.string(v, path + "." + key, s) && !rules::parse_port_range(s, *range))
+          r.error(v, path + "." + key, "expected a port, a range lo-hi with lo <= hi, or any, got \"" + s + "\"");
+      }
+    }
+    c.acl.rules.push_back(std::move(rule));
+  }
+}
+
+void read_protocols(Reader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "protocols", {"modbus_rtu_ports"})) return;
+  if (auto v = n["modbus_rtu_ports"]) {
+    if (!v.IsSequence()) r.error(v, "protocols.modbus_rtu_ports", "expected a list of TCP ports");
+    else for (std::size_t i = 0; i < v.size(); ++i) {
+      std::uint16_t port = 0;
+      if (r.integer<std::uint16_t>(v[i], "protocols.modbus_rtu_ports[" + std::to_string(i) + "]", 1, 65535, port))
+        c.pipeline.app.modbus_rtu_ports.push_back(port);
+    }
+  }
+}
+
+void read_logging(Reader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "logging", {"event_log", "audit_log"})) return;
+  if (auto v = n["event_log"]) r.string(v, "logging.event_log", c.event_log);
+  if (auto v = n["audit_log"]) r.string(v, "logging.audit_log", c.audit_log);
+}
+
+void read_control(Reader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "control", {"socket", "group"})) return;
+  if (auto v = n["socket"]) r.string(v, "control.socket", c.control_socket);
+  if (auto v = n["group"]) r.string(v, "control.group", c.control_group);
+}
+
+}  // namespace
+
+bool load_config_text(const std::string& text, const std::string& name, Config& out, Diagnostics& diag) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return false;
+  }
+  Config c = monitor_default();
+  c.source = name;
+  Reader r(name, diag);
+  if (root.IsNull()) return diag.empty() && (out = c, true);
+  try {
+    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control"})) {
+      if (auto n = root["dataplane"]) read_dataplane(r, n, c);
+      if (auto n = root["flows"]) read_flows(r, n, c);
+      if (auto n = root["policy"]) read_policy(r, n, c);
+      if (auto n = root["acl"]) read_acl(r, n, c);
+      if (auto n = root["protocols"]) read_protocols(r, n, c);
+      if (auto n = root["logging"]) read_logging(r, n, c);
+      if (auto n = root["control"]) read_control(r, n, c);
+    }
+  } catch (const YAML::Exception& e) {
+    diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+  for (const auto& pair : c.pairs)
+    if (pair.south == pair.north && !pair.south.empty()) diag.error(name, 0, 0, "dataplane.pairs: port \"" + pair.south + "\" paired with itself");
+  if (!diag.empty()) return false;
+  out = std::move(c);
+  return true;
+}
+
+bool load_config_file(const std::string& path, Config& out, Diagnostics& diag) {
+  std::ifstream in(path);
+  if (!in) {
+    diag.error(path, 0, 0, "cannot read the file");
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(ss.str(), path, out, diag);
+}
+
+}  // namespace fg::daemon

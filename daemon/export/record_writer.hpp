@@ -1,0 +1,34 @@
+// Formats audit records and events and writes them to their JSON-lines files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "daemon/export/jsonl_file.hpp"
+#include "daemon/export/record_format.hpp"
+
+namespace fg::daemon {
+
+class RecordWriter {
+ public:
+  RecordWriter(JsonlFile* audit, JsonlFile* events, FormatContext fc) : audit_(audit), events_(events), fc_(fc) {}
+
+  void audit(const dp::AuditEntry& e);
+  void event(const dp::EventEntry& e);
+  // Writes what is buffered to the files (call once per batch, not per record).
+  void flush();
+
+  [[nodiscard]] std::uint64_t audit_count() const noexcept { return audit_count_; }
+  [[nodiscard]] std::uint64_t event_count() const noexcept { return event_count_; }
+
+ private:
+  JsonlFile* audit_;
+  JsonlFile* events_;
+  FormatContext fc_;
+  std::string audit_buf_;
+  std::string event_buf_;
+  std::uint64_t audit_count_ = 0;
+  std::uint64_t event_count_ = 0;
+};
+
+}  // namespace fg::daemon

@@ -1,0 +1,32 @@
+// fieldguardd: parses options, loads the configuration and runs offline or live.
+#include <iostream>
+
+#include "daemon/config/config_loader.hpp"
+#include "daemon/live_mode.hpp"
+#include "daemon/offline_mode.hpp"
+#include "daemon/options.hpp"
+#include "daemon/pcap_mode.hpp"
+
+int main(int argc, char** argv) {
+  using namespace fg::daemon;
+  Options opt;
+  switch (parse_options(argc, argv, opt)) {
+    case ParseOutcome::ExitOk: return 0;
+    case ParseOutcome::ExitError: return 2;
+    case ParseOutcome::Run: break;
+  }
+  Config cfg = monitor_default();
+  if (!opt.config.empty()) {
+    Diagnostics diag;
+    if (!load_config_file(opt.config, cfg, diag)) {
+      std::cerr << diag.str();
+      return 1;
+    }
+  }
+  if (opt.check_config) {
+    std::cout << cfg.source << ": ok\n";
+    return 0;
+  }
+  if (!opt.read.empty()) return run_offline(opt, cfg);
+  return cfg.backend == Backend::Pcap ? run_pcap_bridge(opt, cfg) : run_live(opt, cfg);
+}

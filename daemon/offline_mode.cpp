@@ -1,0 +1,59 @@
+#include "daemon/offline_mode.hpp"
+
+#include <fstream>
+#include <iostream>
+
+#include "daemon/export/record_writer.hpp"
+#include "daemon/log_files.hpp"
+#include "daemon/summary.hpp"
+#include "dataplane/port/pcap/pcap_replay.hpp"
+
+namespace fg::daemon {
+
+namespace {
+
+// Offline there is no control thread: records are formatted as they are made, so none can
+// be lost however many PDUs one packet holds.
+class DirectOutput final : public dp::RecordOutput, public dp::BurstHook {
+ public:
+  explicit DirectOutput(RecordWriter& w) : w_(w) {}
+  void audit(const dp::AuditEntry& e) noexcept override { w_.audit(e); }
+  void event(const dp::EventEntry& e) noexcept override { w_.event(e); }
+  void after_burst() override {}
+
+ private:
+  RecordWriter& w_;
+};
+
+}  // namespace
+
+int run_offline(const Options& opt, const Config& cfg) {
+  LogFiles logs;
+  if (!logs.open(opt, cfg)) return 1;
+  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
+  DirectOutput out(writer);
+  dp::Pipeline pipeline(cfg.pipeline, out);
+  pipeline.set_acl(&cfg.acl);
+
+  const dp::ReplayResult r = dp::replay_capture(opt.read, opt.write, pipeline, &out);
+  writer.flush();
+  if (!r.ok) {
+    std::cerr << "fieldguardd: " << opt.read << ": " << r.error << "\n";
+    return 1;
+  }
+  if (!r.error.empty()) std::cerr << "fieldguardd: " << opt.read << ": " << r.error << " (replayed what was readable)\n";
+
+  RunSummary s;
+  add_worker(s, pipeline);
+  s.resets_sent = r.resets;
+  s.events = writer.event_count();
+  s.audit_records = writer.audit_count();
+  s.seconds = r.seconds;
+  if (!opt.quiet) std::cerr << format_summary(s, "fieldguardd: " + opt.read);
+  if (!opt.summary_json.empty()) {
+    std::ofstream(opt.summary_json) << summary_json(s);
+  }
+  return 0;
+}
+
+}  // namespace fg::daemon

@@ -1,0 +1,116 @@
+#include "daemon/pcap_mode.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include "daemon/control/control_api.hpp"
+#include "daemon/control/control_server.hpp"
+#include "daemon/export/record_writer.hpp"
+#include "daemon/log_files.hpp"
+#include "daemon/summary.hpp"
+#include "daemon/version.hpp"
+#include "dataplane/port/pcap/pcap_live.hpp"
+
+namespace fg::daemon {
+
+namespace {
+
+volatile std::sig_atomic_t g_pcap_signal = 0;
+extern "C" void on_pcap_signal(int sig) { g_pcap_signal = sig; }
+
+class WriterOutput final : public dp::RecordOutput {
+ public:
+  explicit WriterOutput(RecordWriter& w) : w_(w) {}
+  void audit(const dp::AuditEntry& e) noexcept override { w_.audit(e); }
+  void event(const dp::EventEntry& e) noexcept override { w_.event(e); }
+
+ private:
+  RecordWriter& w_;
+};
+
+std::uint64_t mono_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+int run_pcap_bridge(const Options& opt, const Config& cfg) {
+  if (cfg.ports.empty() || cfg.pairs.empty()) {
+    std::cerr << "fieldguardd: " << cfg.source << ": no ports to bridge (dataplane.ports and dataplane.pairs)\n";
+    return 1;
+  }
+  LogFiles logs;
+  if (!logs.open(opt, cfg)) return 1;
+  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
+  WriterOutput out(writer);
+  dp::Pipeline pipeline(cfg.pipeline, out);
+  pipeline.set_acl(&cfg.acl);
+
+  std::vector<std::string> ifaces;
+  for (const auto& p : cfg.ports) ifaces.push_back(p.device);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+  auto index_of = [&](const std::string& name) {
+    for (std::size_t i = 0; i < cfg.ports.size(); ++i)
+      if (cfg.ports[i].name == name) return static_cast<std::uint32_t>(i);
+    return 0u;
+  };
+  for (const auto& pr : cfg.pairs) pairs.emplace_back(index_of(pr.south), index_of(pr.north));
+
+  dp::PcapBridge bridge;
+  std::string error;
+  if (!bridge.open(ifaces, pairs, error)) {
+    std::cerr << "fieldguardd: " << error << "\n";
+    return 1;
+  }
+  ControlServer control;
+  if (!opt.no_control && !control.open(!opt.control_socket.empty() ? opt.control_socket : cfg.control_socket,
+                                       cfg.control_group, error)) {
+    std::cerr << "fieldguardd: " << error << "\n";
+    return 1;
+  }
+  std::signal(SIGINT, on_pcap_signal);
+  std::signal(SIGTERM, on_pcap_signal);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto collect = [&] {
+    RunSummary s;
+    add_worker(s, pipeline);
+    s.resets_sent = bridge.stats().resets;
+    s.events = writer.event_count();
+    s.audit_records = writer.audit_count();
+    return s;
+  };
+  ControlState state;
+  state.status = [&] {
+    StatusInfo s;
+    s.version = kVersion;
+    s.mode = "pcap";
+    s.config = cfg.source;
+    s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    s.workers = s.workers_alive = 1;
+    s.acl_rules = static_cast<std::uint32_t>(cfg.acl.rules.size());
+    return s;
+  };
+  state.stats = collect;
+
+  const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
+  std::uint64_t last_rx = mono_ns();
+  while (g_pcap_signal == 0) {
+    const std::uint64_t now = mono_ns();
+    if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
+    writer.flush();
+    control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
+    if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;
+  }
+  writer.flush();
+  RunSummary s = collect();
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!opt.quiet) std::cerr << format_summary(s, "fieldguardd: stopped");
+  if (!opt.summary_json.empty()) std::ofstream(opt.summary_json) << summary_json(s);
+  return 0;
+}
+
+}  // namespace fg::daemon

@@ -1,0 +1,98 @@
+// Binds flows to an industrial protocol by content and runs its parser over stream bytes.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/app/object_pool.hpp"
+#include "dataplane/app/records.hpp"
+#include "dataplane/tcp/tcp_reassembler.hpp"
+
+namespace fg::dp {
+
+enum class AppStatus : std::uint8_t {
+  Unknown,        // no payload judged yet
+  Bound,          // parsing as `Flow::app_proto`
+  NotIndustrial,  // content matched no industrial protocol: forwarded without parsing
+  GaveUp,         // parser lost framing for good, or no state was free
+};
+
+struct AppConfig {
+  std::uint32_t states_per_protocol = 4096;  // parser states (flows) per protocol per worker
+  std::vector<std::uint16_t> modbus_rtu_ports;  // TCP ports carrying Modbus RTU framing
+};
+
+struct AppStats {
+  std::uint64_t pdus[8] = {};        // by proto::Protocol
+  std::uint64_t anomalies = 0;
+  std::uint64_t state_pool_exhausted = 0;
+  std::uint64_t not_industrial = 0;
+  std::uint64_t gave_up = 0;
+};
+
+// Per worker. `begin_packet` sets the context the next records and events are stamped with.
+class AppLayer final : public StreamConsumer,
+                       public proto::Sink<modbus::Record>,
+                       public proto::Sink<s7comm::Record>,
+                       public proto::Sink<opcua::Record>,
+                       public proto::Sink<dnp3::Record> {
+ public:
+  AppLayer(const AppConfig& cfg, RecordOutput& out);
+
+  void begin_packet(const PacketContext& ctx, Action verdict, std::uint32_t rule) noexcept {
+    ctx_ = ctx;
+    verdict_ = verdict;
+    rule_ = rule;
+  }
+  // The verdict may change while a packet is processed (rules later in the pipeline);
+  // records emitted afterwards carry the new one.
+  void set_verdict(Action v, std::uint32_t rule) noexcept { verdict_ = v; rule_ = rule; }
+
+  std::uint32_t on_stream(Flow& f, int d, proto::Bytes data, bool gap) noexcept override;
+  void on_stream_anomaly(Flow& f, int d, const proto::Anomaly& a) noexcept override;
+  // One UDP datagram's payload from side d.
+  void on_datagram(Flow& f, int d, proto::Bytes payload) noexcept;
+  // Returns the flow's parser state to its pool.
+  void release(Flow& f) noexcept;
+  // Raises a dataplane event (decode, flow, TCP) stamped with the current packet.
+  void raise(const proto::Anomaly& a, proto::Protocol p = proto::Protocol::None,
+             EventKind kind = EventKind::Anomaly) noexcept;
+
+  void on_record(const modbus::Record& r) noexcept override { add_record(r); }
+  void on_record(const s7comm::Record& r) noexcept override { add_record(r); }
+  void on_record(const opcua::Record& r) noexcept override { add_record(r); }
+  void on_record(const dnp3::Record& r) noexcept override { add_record(r); }
+  void on_anomaly(const proto::Anomaly& a) noexcept override;
+
+  [[nodiscard]] const AppStats& stats() const noexcept { return stats_; }
+
+ private:
+  template <class R>
+  void add_record(const R& r) noexcept;
+  void flush_pending() noexcept;
+  bool bind(Flow& f, int d, proto::Bytes data) noexcept;
+  std::uint32_t parse_stream(Flow& f, int d, proto::Bytes data) noexcept;
+  [[nodiscard]] bool is_rtu_port(const Flow& f) const noexcept;
+  [[nodiscard]] std::uint16_t server_port(const Flow& f) const noexcept;
+
+  AppConfig cfg_;
+  RecordOutput& out_;
+  ObjectPool<modbus::FlowState> modbus_states_;
+  ObjectPool<s7comm::FlowState> s7_states_;
+  ObjectPool<opcua::FlowState> opcua_states_;
+  ObjectPool<dnp3::FlowState> dnp3_states_;
+  PacketContext ctx_{};
+  Action verdict_ = Action::Allow;
+  std::uint32_t rule_ = 0;
+  proto::Protocol current_proto_ = proto::Protocol::None;
+  // Records and anomalies of the parse() call in progress: anomalies found while parsing
+  // a PDU are attached to the records that call produced.
+  static constexpr int kMaxPending = 8;
+  AuditEntry pending_[kMaxPending];
+  int pending_count_ = 0;
+  const proto::AnomalyKind* call_anomalies_[AuditEntry::kMaxAnomalies] = {};
+  int call_anomaly_count_ = 0;
+  AppStats stats_{};
+};
+
+}  // namespace fg::dp

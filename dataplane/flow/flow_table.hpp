@@ -1,0 +1,102 @@
+// Bounded flow table: open addressing on a symmetric key, LRU lists per idle-timeout class.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/flow/flow.hpp"
+
+namespace fg::dp {
+
+struct FlowTimeouts {
+  std::uint64_t embryonic_ns = 10'000'000'000ull;     // half-open TCP
+  std::uint64_t established_ns = 600'000'000'000ull;  // idle established TCP
+  std::uint64_t closing_ns = 10'000'000'000ull;       // after FIN/RST
+  std::uint64_t datagram_ns = 60'000'000'000ull;      // UDP, ICMP, other IP
+};
+
+// Called for every flow leaving the table (expiry or eviction) so its buffers go back.
+class FlowReleaser {
+ public:
+  virtual void release(Flow& f) noexcept = 0;
+
+ protected:
+  ~FlowReleaser() = default;
+};
+
+struct FlowTableStats {
+  std::uint64_t created = 0;
+  std::uint64_t expired = 0;
+  std::uint64_t evicted = 0;     // pushed out to make room (only embryonic/closing/datagram)
+  std::uint64_t table_full = 0;  // new flow refused: every slot held an established flow
+};
+
+// All memory is allocated in the constructor; lookups, inserts and removals never allocate.
+// Eviction when full takes the oldest half-open flow first, then the oldest closing one,
+// then the oldest datagram flow, and never an established TCP flow: a SYN flood churns
+// only its own half-open entries.
+class FlowTable {
+ public:
+  FlowTable(std::uint32_t capacity, FlowTimeouts timeouts, FlowReleaser* releaser);
+
+  // The flow for `key`, or nullptr.
+  Flow* find(const FlowKey& key, std::uint64_t hash) noexcept;
+  // Inserts a new flow (caller checked it is absent). nullptr when the table is full and
+  // nothing may be evicted.
+  Flow* insert(const FlowKey& key, std::uint64_t hash, std::uint64_t now_ns, FlowClass cls) noexcept;
+  // Marks activity: moves the flow to the tail of its (possibly new) class list.
+  void touch(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept;
+  void remove(Flow& f) noexcept;
+  // Removes up to `budget` flows idle past their class timeout. Cheap when nothing expires:
+  // one look at the head of each list.
+  std::uint32_t expire(std::uint64_t now_ns, std::uint32_t budget) noexcept;
+
+  [[nodiscard]] std::uint32_t size() const noexcept { return size_; }
+  [[nodiscard]] std::uint32_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] const FlowTableStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] std::uint32_t index_of(const Flow& f) const noexcept {
+    return static_cast<std::uint32_t>(&f - flows_.data());
+  }
+  [[nodiscard]] Flow& at(std::uint32_t i) noexcept { return flows_[i]; }
+  [[nodiscard]] std::uint32_t class_size(FlowClass c) const noexcept {
+    return lists_[static_cast<int>(c)].count;
+  }
+  // Visits every live flow (control-plane use: listings); f(const Flow&).
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& l : lists_)
+      for (std::uint32_t i = l.head; i != kNoIndex; i = flows_[i].lru_next) f(flows_[i]);
+  }
+
+ private:
+  struct Slot {
+    std::uint32_t tag;    // upper hash bits, to skip most key compares
+    std::uint32_t index;  // flow index + 1; 0 = empty
+  };
+  struct List {
+    std::uint32_t head = kNoIndex;
+    std::uint32_t tail = kNoIndex;
+    std::uint32_t count = 0;
+  };
+
+  void list_push_tail(FlowClass c, std::uint32_t i) noexcept;
+  void list_unlink(std::uint32_t i) noexcept;
+  bool evict_one() noexcept;
+  void erase_slot(std::uint32_t slot) noexcept;
+  std::uint32_t slot_of(const Flow& f) const noexcept;
+  [[nodiscard]] std::uint64_t timeout_of(FlowClass c) const noexcept;
+
+  std::uint32_t capacity_;
+  std::uint32_t mask_;
+  FlowTimeouts timeouts_;
+  FlowReleaser* releaser_;
+  std::vector<Flow> flows_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;  // stack of free flow indices
+  std::array<List, static_cast<int>(FlowClass::kCount)> lists_{};
+  std::uint32_t size_ = 0;
+  FlowTableStats stats_{};
+};
+
+}  // namespace fg::dp

@@ -1,0 +1,101 @@
+// TCP tracking: handshake, mid-stream pickup, FIN/RST, window checks, port reuse.
+#include <catch2/catch.hpp>
+
+#include "dataplane/tcp/tcp_tracker.hpp"
+
+using namespace fg::dp;
+
+namespace {
+PacketMeta seg(std::uint16_t sport, std::uint16_t dport, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
+               std::uint16_t len = 0, std::uint16_t win = 65535) {
+  PacketMeta m;
+  m.l4 = L4::Tcp;
+  m.ip_proto = 6;
+  m.sport = sport;
+  m.dport = dport;
+  m.tcp_flags = flags;
+  m.tcp_seq = seq;
+  m.tcp_ack = ack;
+  m.payload_len = len;
+  m.tcp_window = win;
+  return m;
+}
+}  // namespace
+
+TEST_CASE("a three-way handshake establishes the flow") {
+  Flow f;
+  const auto syn = seg(40000, 502, kTcpSyn, 100, 0);
+  tcp_open(f, syn, true);
+  CHECK(f.client_is_lo);
+  tcp_track(f, 0, syn);
+  CHECK(f.tcp == TcpState::SynSent);
+  tcp_track(f, 1, seg(502, 40000, kTcpSyn | kTcpAck, 900, 101));
+  CHECK(f.tcp == TcpState::SynReceived);
+  tcp_track(f, 0, seg(40000, 502, kTcpAck, 101, 901));
+  CHECK(f.tcp == TcpState::Established);
+  CHECK(f.dir[0].next_seq == 101);
+  CHECK(f.dir[1].next_seq == 901);
+}
+
+TEST_CASE("a SYN-ACK acknowledging the wrong number raises an anomaly") {
+  Flow f;
+  const auto syn = seg(40000, 502, kTcpSyn, 100, 0);
+  tcp_open(f, syn, true);
+  tcp_track(f, 0, syn);
+  const auto r = tcp_track(f, 1, seg(502, 40000, kTcpSyn | kTcpAck, 900, 555));
+  REQUIRE(r.anomaly.kind != nullptr);
+  CHECK(r.anomaly.kind->name == "tcp.bad_synack");
+}
+
+TEST_CASE("a flow joined mid-stream takes the lower port as the server") {
+  Flow f;
+  const auto data = seg(502, 40000, kTcpAck | kTcpPsh, 5000, 7000, 10);
+  tcp_open(f, data, /*from_lo=*/false);
+  CHECK(f.tcp == TcpState::Established);
+  CHECK(f.client_is_lo);  // the sender (port 502) is the server, i.e. the hi endpoint here
+  const auto r = tcp_track(f, 1, data);
+  CHECK(r.reassemble);
+  CHECK(f.dir[1].next_seq == 5000);
+}
+
+TEST_CASE("FIN from both sides closes the flow, and a new SYN restarts it") {
+  Flow f;
+  const auto syn = seg(40000, 502, kTcpSyn, 100, 0);
+  tcp_open(f, syn, true);
+  tcp_track(f, 0, syn);
+  tcp_track(f, 1, seg(502, 40000, kTcpSyn | kTcpAck, 900, 101));
+  tcp_track(f, 0, seg(40000, 502, kTcpAck, 101, 901));
+  tcp_track(f, 0, seg(40000, 502, kTcpFin | kTcpAck, 101, 901));
+  CHECK(f.tcp == TcpState::Closing);
+  tcp_track(f, 1, seg(502, 40000, kTcpFin | kTcpAck, 901, 102));
+  CHECK(f.tcp == TcpState::Closed);
+  CHECK(tcp_track(f, 0, seg(40000, 502, kTcpSyn, 7777, 0)).restart);
+}
+
+TEST_CASE("a RST far outside the window is ignored as a likely injection") {
+  Flow f;
+  const auto syn = seg(40000, 502, kTcpSyn, 100, 0, 0, 1000);
+  tcp_open(f, syn, true);
+  tcp_track(f, 0, syn);
+  tcp_track(f, 1, seg(502, 40000, kTcpSyn | kTcpAck, 900, 101, 0, 1000));
+  tcp_track(f, 0, seg(40000, 502, kTcpAck, 101, 901, 0, 1000));
+  const auto r = tcp_track(f, 1, seg(502, 40000, kTcpRst, 901 + 50000, 0));
+  REQUIRE(r.anomaly.kind != nullptr);
+  CHECK(r.anomaly.kind->name == "tcp.rst_out_of_window");
+  CHECK(f.tcp == TcpState::Established);
+  tcp_track(f, 1, seg(502, 40000, kTcpRst, 901, 0));
+  CHECK(f.tcp == TcpState::Closed);
+}
+
+TEST_CASE("data far beyond the receiver's window is not reassembled") {
+  Flow f;
+  const auto syn = seg(40000, 502, kTcpSyn, 100, 0);
+  tcp_open(f, syn, true);
+  tcp_track(f, 0, syn);
+  tcp_track(f, 1, seg(502, 40000, kTcpSyn | kTcpAck, 900, 101, 0, 2000));
+  tcp_track(f, 0, seg(40000, 502, kTcpAck, 101, 901));
+  const auto r = tcp_track(f, 0, seg(40000, 502, kTcpAck | kTcpPsh, 101 + 1'000'000, 901, 12));
+  REQUIRE(r.anomaly.kind != nullptr);
+  CHECK(r.anomaly.kind->name == "tcp.out_of_window");
+  CHECK_FALSE(r.reassemble);
+}
