@@ -38,6 +38,7 @@ dp::DpdkOptions dpdk_options(const Options& opt, const Config& cfg) {
   o.burst = cfg.burst;
   o.mbufs_per_port = cfg.mbufs_per_port;
   o.pipeline = cfg.pipeline;
+  o.pipeline.holes = cfg.holes.value_or(dp::HolePolicy::Wait);
   return o;
 }
 

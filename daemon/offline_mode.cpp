@@ -32,7 +32,9 @@ int run_offline(const Options& opt, const Config& cfg) {
   if (!logs.open(opt, cfg)) return 1;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
   DirectOutput out(writer);
-  dp::Pipeline pipeline(cfg.pipeline, out);
+  dp::PipelineConfig pc = cfg.pipeline;
+  pc.holes = cfg.holes.value_or(dp::HolePolicy::Skip);  // what a capture missed never comes
+  dp::Pipeline pipeline(pc, out);
   pipeline.set_acl(&cfg.acl);
 
   const dp::ReplayResult r = dp::replay_capture(opt.read, opt.write, pipeline, &out);

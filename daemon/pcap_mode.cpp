@@ -46,7 +46,9 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   if (!logs.open(opt, cfg)) return 1;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
   WriterOutput out(writer);
-  dp::Pipeline pipeline(cfg.pipeline, out);
+  dp::PipelineConfig pc = cfg.pipeline;
+  pc.holes = cfg.holes.value_or(dp::HolePolicy::Wait);
+  dp::Pipeline pipeline(pc, out);
   pipeline.set_acl(&cfg.acl);
 
   std::vector<std::string> ifaces;

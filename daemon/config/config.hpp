@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct Config {
   std::uint32_t idle_exit_ms = 0;   // stop when no port received anything for this long (demo, tests)
   std::uint32_t mbufs_per_port = 8192;
   dp::PipelineConfig pipeline{};
+  // flows.holes; unset = wait when bridging live, skip when replaying a capture file.
+  std::optional<dp::HolePolicy> holes;
   rules::Acl acl{};
   std::string event_log;
   std::string audit_log;

@@ -191,12 +191,20 @@ void read_dataplane(Reader& r, const YAML::Node& n, Config& c) {
 }
 
 void read_flows(Reader& r, const YAML::Node& n, Config& c) {
-  if (!r.map(n, "flows", {"max", "stream_buffers", "parser_states", "timeouts", "table_full"})) return;
+  if (!r.map(n, "flows", {"max", "stream_buffers", "parser_states", "timeouts", "table_full", "holes"})) return;
   auto& p = c.pipeline;
   if (auto v = n["max"]) r.integer<std::uint32_t>(v, "flows.max", 16, 1u << 26, p.max_flows);
   if (auto v = n["stream_buffers"]) r.integer<std::uint32_t>(v, "flows.stream_buffers", 1, 1u << 20, p.stream_buffers);
   if (auto v = n["parser_states"]) r.integer<std::uint32_t>(v, "flows.parser_states", 1, 1u << 22, p.app.states_per_protocol);
   if (auto v = n["table_full"]) r.action(v, "flows.table_full", p.table_full);
+  if (auto v = n["holes"]) {
+    std::string s;
+    if (r.string(v, "flows.holes", s)) {
+      if (s == "wait") c.holes = dp::HolePolicy::Wait;
+      else if (s == "skip") c.holes = dp::HolePolicy::Skip;
+      else if (s != "auto") r.error(v, "flows.holes", "expected wait, skip or auto, got \"" + s + "\"");
+    }
+  }
   if (auto t = n["timeouts"]) {
     if (r.map(t, "flows.timeouts", {"embryonic", "established", "closing", "datagram"})) {
       if (auto v = t["embryonic"]) r.duration(v, "flows.timeouts.embryonic", p.timeouts.embryonic_ns);

@@ -181,8 +181,9 @@ std::uint32_t AppLayer::on_stream(Flow& f, int d, proto::Bytes data, bool gap) n
       }
       break;
     case AppStatus::Bound:
-      if (gap) release(f), bind(f, d, data);  // bytes were lost: restart the parser cleanly
-      if (static_cast<AppStatus>(f.app_status) != AppStatus::Bound) return static_cast<std::uint32_t>(data.size());
+      // After a gap the parser keeps its state (pairing, negotiated limits, security
+      // policy) and finds the next PDU boundary itself, as its contract requires.
+      (void)gap;
       break;
     default:
       return static_cast<std::uint32_t>(data.size());

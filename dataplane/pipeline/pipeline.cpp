@@ -12,7 +12,7 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       flows_(cfg.max_flows, cfg.timeouts, this),
       buffers_(cfg.stream_buffers),
       app_(cfg.app, out),
-      reasm_(buffers_, app_) {}
+      reasm_(buffers_, app_, cfg.holes) {}
 
 void Pipeline::release(Flow& f) noexcept {
   reasm_.release(f);
@@ -173,6 +173,8 @@ void Pipeline::process_ip(Packet& p, const rules::Acl* acl, std::uint64_t now_ns
     if (t.anomaly.kind != nullptr) app_.raise(t.anomaly);
     const bool inspect = cfg_.inspect && t.reassemble && p.forwarded() &&
                          static_cast<AppStatus>(f->app_status) <= AppStatus::Bound;
+    if (inspect && (m.tcp_flags & kTcpAck) && !(m.tcp_flags & kTcpRst))
+      reasm_.acknowledged(*f, 1 - d, m.tcp_ack);
     if (inspect && (m.payload_len > 0 || (m.tcp_flags & kTcpFin))) {
       reasm_.segment(*f, d, m.tcp_seq, proto::Bytes(p.data + m.payload_offset, m.payload_len),
                      (m.tcp_flags & kTcpFin) != 0);

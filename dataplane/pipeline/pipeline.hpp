@@ -19,6 +19,7 @@ struct PipelineConfig {
   std::uint32_t max_flows = 65536;
   FlowTimeouts timeouts{};
   std::uint32_t stream_buffers = 1024;   // 16 KiB reassembly buffers per worker
+  HolePolicy holes = HolePolicy::Wait;   // data after a sequence hole (Skip for capture files)
   AppConfig app{};
   Action arp = Action::Allow;            // ARP frames
   Action non_ip = Action::Allow;         // other non-IP ethertypes (LLDP, PROFINET RT, ...)

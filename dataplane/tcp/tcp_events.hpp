@@ -17,6 +17,8 @@ inline constexpr AnomalyKind kReassemblyOverflow{"tcp.reassembly_overflow", Seve
     "reassembly buffer full: {0} bytes skipped at a gap of {1} bytes, parser resynchronises"};
 inline constexpr AnomalyKind kBufferPoolExhausted{"tcp.buffer_pool_exhausted", Severity::High,
     "no free reassembly buffer: {0} bytes of this direction not inspected"};
+inline constexpr AnomalyKind kDataMissing{"tcp.data_missing", Severity::Low,
+    "{0} bytes acknowledged by the receiver were never seen ({1} held bytes dropped): inspection resumes after the hole"};
 inline constexpr AnomalyKind kBadSynAck{"tcp.bad_synack", Severity::Low,
     "SYN-ACK acknowledges {0}, expected {1}"};
 inline constexpr AnomalyKind kDataBeforeHandshake{"tcp.data_on_syn", Severity::Low,

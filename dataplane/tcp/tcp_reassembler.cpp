@@ -58,6 +58,11 @@ void TcpReassembler::segment(Flow& f, int d, std::uint32_t seq, proto::Bytes pay
         }
       } else if (!payload.empty()) {
         ++stats_.out_of_order;
+        if (holes_ == HolePolicy::Skip) {
+          skip_hole(f, d, seq);
+          segment(f, d, seq, payload, fin);
+          return;
+        }
         start_buffer(f, d, s.next_seq);
         if (s.stream_buf != kNoIndex) buffered_segment(f, d, seq, payload);
       }
@@ -79,11 +84,28 @@ void TcpReassembler::start_buffer(Flow& f, int d, std::uint32_t base_seq) noexce
   }
 }
 
+void TcpReassembler::skip_hole(Flow& f, int d, std::uint32_t seq) noexcept {
+  TcpDir& s = f.dir[d];
+  ++stats_.holes_skipped;
+  consumer_.on_stream_anomaly(f, d, {&tcp_events::kDataMissing, seq_diff(seq, s.next_seq), 0});
+  if (s.stream_buf != kNoIndex) {
+    pool_.release(s.stream_buf);  // a PDU cut by the hole can never complete
+    s.stream_buf = kNoIndex;
+  }
+  s.next_seq = seq;
+  s.gap = true;
+}
+
 void TcpReassembler::buffered_segment(Flow& f, int d, std::uint32_t seq, proto::Bytes payload) noexcept {
   TcpDir& s = f.dir[d];
   StreamBuffer& b = pool_.at(s.stream_buf);
   ++stats_.buffered;
   std::int64_t off = seq_diff(seq, b.base_seq);
+  if (holes_ == HolePolicy::Skip && off > static_cast<std::int64_t>(b.ready)) {
+    skip_hole(f, d, seq);
+    segment(f, d, seq, payload, false);
+    return;
+  }
   if (off < static_cast<std::int64_t>(b.ready)) {
     // Starts inside bytes already in order (held for the parser) or already consumed.
     const std::int64_t skip = static_cast<std::int64_t>(b.ready) - off;
@@ -137,6 +159,31 @@ void TcpReassembler::deliver_buffer(Flow& f, int d) noexcept {
     pool_.release(s.stream_buf);
     s.stream_buf = kNoIndex;
   }
+}
+
+void TcpReassembler::acknowledged(Flow& f, int d, std::uint32_t ack) noexcept {
+  TcpDir& s = f.dir[d];
+  if (!s.seq_known || seq_diff(ack, s.next_seq) <= 0) return;
+  ++stats_.holes_skipped;
+  if (s.stream_buf == kNoIndex) {
+    consumer_.on_stream_anomaly(f, d, {&tcp_events::kDataMissing, seq_diff(ack, s.next_seq), 0});
+    s.next_seq = ack;
+    s.gap = true;
+    return;
+  }
+  StreamBuffer& b = pool_.at(s.stream_buf);
+  // The held in-order bytes end in a hole, so the PDU they start can never complete:
+  // drop them and the hole, and go on from the first byte held after it (or from `ack`).
+  std::uint32_t resume = b.ready;
+  while (resume < b.end && !b.has(resume)) ++resume;
+  const std::uint32_t ack_off = static_cast<std::uint32_t>(seq_diff(ack, b.base_seq));
+  if (resume >= b.end && ack_off > resume) resume = ack_off;
+  consumer_.on_stream_anomaly(f, d, {&tcp_events::kDataMissing, resume - b.ready, b.ready});
+  s.gap = true;
+  b.consume(resume);
+  b.ready = 0;
+  s.next_seq = b.base_seq;
+  deliver_buffer(f, d);
 }
 
 void TcpReassembler::release(Flow& f) noexcept {

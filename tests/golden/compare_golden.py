@@ -6,12 +6,17 @@ values of all of them, comma-separated, in order (GOLDEN.md). So for every golde
 and every compared column, the values our records for that frame carry must equal that
 list. Frames with records but no golden row are reported too.
 
+Differences where Wireshark is wrong, or where an inline device must differ from a
+dissector, are listed with their reason in known_differences.tsv; they are reported as
+explained and do not count against the agreement.
+
 Exit 0 when the agreement is at least the floor given with --min-agreement (default: 100%).
 """
 import argparse
 import collections
 import csv
 import json
+import os
 import sys
 
 csv.field_size_limit(1 << 30)
@@ -100,6 +105,32 @@ ADDRESS = [("ip.src", "src_ip"), ("ip.dst", "dst_ip"), ("ipv6.src", "src_ip"), (
            ("tcp.srcport", "src_port"), ("tcp.dstport", "dst_port"), ("udp.srcport", "src_port"), ("udp.dstport", "dst_port")]
 
 
+def parse_frames(spec):
+    if spec == "*":
+        return None
+    frames = set()
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        frames.update(range(int(lo), int(hi or lo) + 1))
+    return frames
+
+
+def load_known(path, capture):
+    """Entries (frames or None for all, columns or None for all, reason) for one capture."""
+    known = []
+    try:
+        lines = open(path).read().splitlines()
+    except FileNotFoundError:
+        return known
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, frames, cols, reason = line.split("\t", 3)
+        if name == capture:
+            known.append((parse_frames(frames), None if cols == "*" else set(cols.split(",")), reason))
+    return known
+
+
 def split(cell):
     return [v for v in cell.split(",")] if cell != "" else []
 
@@ -111,6 +142,7 @@ def main():
     ap.add_argument("--kind", required=True, choices=list(FIELDS) + ["other"])
     ap.add_argument("--min-agreement", type=float, default=100.0)
     ap.add_argument("--show", type=int, default=15, help="differences to print")
+    ap.add_argument("--known", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "known_differences.tsv"))
     args = ap.parse_args()
 
     records = collections.defaultdict(list)
@@ -151,7 +183,7 @@ def main():
             if same:
                 agreed += 1
             else:
-                diffs.append(f"frame {frame}: {'/'.join(cols)}: tshark {want} ours {got}")
+                diffs.append((frame, "/".join(cols), f"frame {frame}: {'/'.join(cols)}: tshark {want} ours {got}"))
         if ours:
             for col, key in ADDRESS:
                 cell = row.get(col, "")
@@ -163,22 +195,36 @@ def main():
                 if got == want:
                     agreed += 1
                 else:
-                    diffs.append(f"frame {frame}: {col}: tshark {want} ours {got}")
+                    diffs.append((frame, col, f"frame {frame}: {col}: tshark {want} ours {got}"))
         elif any(row.get(c if isinstance(c, str) else c[0], "") for c, *_ in fields):
-            diffs.append(f"frame {frame}: tshark shows a PDU, we have no record")
+            diffs.append((frame, "no-record", f"frame {frame}: tshark shows a PDU, we have no record"))
             checked += 1
     for frame in sorted(set(records) - golden_frames):
         checked += 1
-        diffs.append(f"frame {frame}: we have {len(records[frame])} record(s), tshark shows none")
+        diffs.append((frame, "extra-record", f"frame {frame}: we have {len(records[frame])} record(s), tshark shows none"))
 
-    pct = 100.0 * agreed / checked if checked else 100.0
-    print(f"{args.golden}: {agreed}/{checked} field values agree ({pct:.2f}%), {len(diffs)} differences")
-    for d in diffs[: args.show]:
+    capture = os.path.basename(args.golden).replace(".golden.tsv", "")
+    known = load_known(args.known, os.path.basename(os.path.dirname(os.path.abspath(args.golden))) + "/" + capture)
+    explained = collections.Counter()
+    open_diffs = []
+    for frame, col, text in diffs:
+        for frames, cols, reason in known:
+            if (frames is None or frame in frames) and (cols is None or col in cols or any(c in cols for c in col.split("/"))):
+                explained[reason] += 1
+                break
+        else:
+            open_diffs.append(text)
+    checked_open = checked - sum(explained.values())
+    pct = 100.0 * (checked_open - len(open_diffs)) / checked_open if checked_open else 100.0
+    print(f"{args.golden}: {checked_open - len(open_diffs)}/{checked_open} field values agree ({pct:.2f}%), "
+          f"{len(open_diffs)} unexplained differences, {sum(explained.values())} explained")
+    for reason, n in explained.items():
+        print(f"  explained ({n}): {reason}")
+    for d in open_diffs[: args.show]:
         print("  " + d)
-    if len(diffs) > args.show:
-        print(f"  ... {len(diffs) - args.show} more")
+    if len(open_diffs) > args.show:
+        print(f"  ... {len(open_diffs) - args.show} more")
     sys.exit(0 if pct + 1e-9 >= args.min_agreement else 1)
-
 
 if __name__ == "__main__":
     main()

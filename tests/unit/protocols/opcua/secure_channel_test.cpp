@@ -206,3 +206,13 @@ TEST_CASE("a renewing OPN of the same policy keeps the learnt mode; a new policy
   CHECK(st.security_mode == SecurityMode::None);
   CHECK(st.body == Body::Plain);
 }
+
+TEST_CASE("an unreadable abort chunk does not settle the channel mode", "[opcua]") {
+  FlowState st{};
+  CollectSink sink;
+  feed(encrypted_opn(0), Direction::ToServer, st, sink);
+  feed(Builder("MSG", 'A').u32(5).u32(1).fill(32, 0xC3).finish(), Direction::ToServer, st, sink);
+  CHECK(st.security_mode == SecurityMode::Unknown);
+  feed(symmetric("MSG", 'F', 5, 1, 2, 2).service(631).finish(), Direction::ToServer, st, sink);
+  CHECK(st.security_mode == SecurityMode::Sign);
+}

@@ -25,7 +25,7 @@ inline std::vector<std::uint8_t> hex(std::string_view s) {
 inline std::string dt(std::string_view payload_hex) {
   std::string p;
   for (char c : payload_hex) if (c != ' ') p += c;
-  char head[16];
+  char head[32];
   std::snprintf(head, sizeof head, "0300%04zx02f080", p.size() / 2 + 7);
   return head + p;
 }
