@@ -22,13 +22,25 @@ void Pipeline::release(Flow& f) noexcept {
 void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept {
   ++stats_.bursts;
   const rules::Acl* acl = acl_.load(std::memory_order_acquire);  // acquire: see the whole ACL
-  // Decode the burst first and prefetch each packet's flow slot, so the table lookups
-  // of the second pass find their cache lines on the way.
+  // Three passes so memory latency overlaps work: decode (prefetching frames ahead), then
+  // key, hash and a prefetch of each flow's table slot, then the per-packet work, which
+  // prefetches the next packet's flow entry.
   for (std::uint16_t i = 0; i < n; ++i) {
     if (i + 2 < n) __builtin_prefetch(pkts[i + 2]->data);
     decode(pkts[i]->data, pkts[i]->len, pkts[i]->link, pkts[i]->meta);
   }
-  for (std::uint16_t i = 0; i < n; ++i) process_one(*pkts[i], acl, now_ns);
+  for (std::uint16_t i = 0; i < n; ++i) {
+    const PacketMeta& m = pkts[i]->meta;
+    has_key_[i] = m.error == DecodeError::None && (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6);
+    if (!has_key_[i]) continue;
+    keys_[i] = make_flow_key(m, from_lo_[i]);
+    hashes_[i] = hash_flow_key(keys_[i]);
+    flows_.prefetch_slot(hashes_[i]);
+  }
+  for (std::uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n && has_key_[i + 1]) flows_.prefetch_flow(hashes_[i + 1]);
+    process_one(*pkts[i], i, acl, now_ns);
+  }
 }
 
 void Pipeline::apply(Packet& p, Action a) noexcept {
@@ -42,7 +54,7 @@ void Pipeline::apply(Packet& p, Action a) noexcept {
   }
 }
 
-void Pipeline::process_one(Packet& p, const rules::Acl* acl, std::uint64_t now_ns) noexcept {
+void Pipeline::process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept {
   ++stats_.rx_packets;
   stats_.rx_bytes += p.len;
   p.verdict = Action::Allow;
@@ -60,7 +72,7 @@ void Pipeline::process_one(Packet& p, const rules::Acl* acl, std::uint64_t now_n
     if (!p.forwarded()) p.reason = DropReason::Malformed;
   } else if (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6) {
     ++(m.l3 == L3::Ipv4 ? stats_.ipv4 : stats_.ipv6);
-    process_ip(p, acl, now_ns);
+    process_ip(p, i, acl, now_ns);
   } else if (m.l3 == L3::Arp) {
     ++stats_.arp;
     apply(p, cfg_.arp);
@@ -79,11 +91,12 @@ void Pipeline::process_one(Packet& p, const rules::Acl* acl, std::uint64_t now_n
   }
 }
 
-Flow* Pipeline::flow_for(Packet& p, const rules::Acl* acl, std::uint64_t now_ns, bool& from_lo,
+Flow* Pipeline::flow_for(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns,
                          bool& created) noexcept {
   const PacketMeta& m = p.meta;
-  const FlowKey key = make_flow_key(m, from_lo);
-  const std::uint64_t hash = hash_flow_key(key);
+  const FlowKey& key = keys_[i];
+  const std::uint64_t hash = hashes_[i];
+  const bool from_lo = from_lo_[i];
   Flow* f = flows_.find(key, hash);
   if (f != nullptr) return f;
 
@@ -114,7 +127,7 @@ Flow* Pipeline::flow_for(Packet& p, const rules::Acl* acl, std::uint64_t now_ns,
   return f;
 }
 
-void Pipeline::process_ip(Packet& p, const rules::Acl* acl, std::uint64_t now_ns) noexcept {
+void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept {
   const PacketMeta& m = p.meta;
   if (m.flags & kMetaFragment) ++stats_.fragments;
   switch (m.l4) {
@@ -125,9 +138,9 @@ void Pipeline::process_ip(Packet& p, const rules::Acl* acl, std::uint64_t now_ns
     default: break;
   }
 
-  bool from_lo = true;
+  const bool from_lo = from_lo_[i];
   bool created = false;
-  Flow* f = flow_for(p, acl, now_ns, from_lo, created);
+  Flow* f = flow_for(p, i, acl, now_ns, created);
   PacketContext ctx{p.frame, p.ts_ns, m.src, m.dst, m.sport, m.dport, m.vlan_outer, m.ip_proto,
                     static_cast<std::uint8_t>(p.in_port)};
   if (f == nullptr) {

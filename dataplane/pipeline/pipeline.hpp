@@ -50,9 +50,9 @@ class Pipeline final : private FlowReleaser {
 
  private:
   void release(Flow& f) noexcept override;
-  void process_one(Packet& p, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
-  void process_ip(Packet& p, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
-  Flow* flow_for(Packet& p, const rules::Acl* acl, std::uint64_t now_ns, bool& from_lo, bool& created) noexcept;
+  void process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
+  void process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
+  Flow* flow_for(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns, bool& created) noexcept;
   void apply(Packet& p, Action a) noexcept;
 
   PipelineConfig cfg_;
@@ -63,6 +63,11 @@ class Pipeline final : private FlowReleaser {
   TcpReassembler reasm_;
   std::atomic<const rules::Acl*> acl_{nullptr};
   WorkerStats stats_{};
+  // Per-burst scratch: each packet's flow key, hash and which endpoint sent it.
+  FlowKey keys_[kMaxBurst];
+  std::uint64_t hashes_[kMaxBurst] = {};
+  bool from_lo_[kMaxBurst] = {};
+  bool has_key_[kMaxBurst] = {};
 };
 
 }  // namespace fg::dp
