@@ -29,4 +29,11 @@ for f in modbus dnp3; do
   echo "  io only (ring rx/tx, no pipeline):  $(run "$work/$f.pcap" "$seconds" --io-only)"
   echo "  pipeline without parsers:           $(run "$work/$f.pcap" "$seconds" --no-inspect)"
   echo "  pipeline with all parsers:          $(run "$work/$f.pcap" "$seconds")"
+  # Whole process, offline: read the file with libpcap, run the pipeline, write the output
+  # file and the audit log (formatting included).
+  start=$(date +%s.%N)
+  "$build/daemon/fieldguardd" -q -r "$work/$f.pcap" -w "$work/out.pcap" --audit-log "$work/audit.jsonl"
+  end=$(date +%s.%N)
+  echo "  fieldguardd -r (+ -w, --audit-log): $(echo "$start $end $packets" | awk '{printf "%.2f s, %.0f packets/s", $2-$1, $3/($2-$1)}'), $(wc -l < "$work/audit.jsonl") audit records"
+  rm -f "$work/out.pcap" "$work/audit.jsonl"
 done

@@ -41,6 +41,7 @@ struct Flow {
   FlowKey key;
   std::uint64_t first_seen_ns = 0;
   std::uint64_t last_seen_ns = 0;
+  std::uint64_t queued_ns = 0;         // when it was last put at the tail of its LRU list
   std::uint32_t lru_prev = kNoIndex;
   std::uint32_t lru_next = kNoIndex;
   std::uint32_t app_state = kNoIndex;  // index into the bound protocol's state pool

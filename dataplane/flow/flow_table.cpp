@@ -44,6 +44,7 @@ Flow* FlowTable::insert(const FlowKey& key, std::uint64_t hash, std::uint64_t no
   f.key = key;
   f.first_seen_ns = now_ns;
   f.last_seen_ns = now_ns;
+  f.queued_ns = now_ns;
   std::uint32_t s = static_cast<std::uint32_t>(hash) & mask_;
   while (slots_[s].index != 0) s = (s + 1) & mask_;
   slots_[s] = Slot{tag_of(hash), i + 1};
@@ -54,11 +55,14 @@ Flow* FlowTable::insert(const FlowKey& key, std::uint64_t hash, std::uint64_t no
 }
 
 void FlowTable::touch(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept {
+  // Lazy LRU: a busy flow only records the time here (its own cache line). It is moved to
+  // the tail when its class changes, or when expire() finds it at the head still active;
+  // so relinking costs at most once per timeout period instead of once per packet.
   f.last_seen_ns = now_ns;
+  if (f.cls == cls) return;
   const std::uint32_t i = index_of(f);
-  List& l = lists_[static_cast<int>(cls)];
-  if (f.cls == cls && l.tail == i) return;  // already newest: the common case in a busy flow
   list_unlink(i);
+  f.queued_ns = now_ns;
   list_push_tail(cls, i);
 }
 
@@ -72,15 +76,25 @@ void FlowTable::remove(Flow& f) noexcept {
 }
 
 std::uint32_t FlowTable::expire(std::uint64_t now_ns, std::uint32_t budget) noexcept {
-  std::uint32_t n = 0;
-  for (int c = 0; c < static_cast<int>(FlowClass::kCount) && n < budget; ++c) {
+  std::uint32_t n = 0, work = 0;
+  for (int c = 0; c < static_cast<int>(FlowClass::kCount) && work < budget; ++c) {
     const std::uint64_t timeout = timeout_of(static_cast<FlowClass>(c));
-    while (n < budget && lists_[c].head != kNoIndex) {
-      Flow& f = flows_[lists_[c].head];
-      if (now_ns < f.last_seen_ns || now_ns - f.last_seen_ns < timeout) break;
-      remove(f);
-      ++stats_.expired;
-      ++n;
+    while (work < budget && lists_[c].head != kNoIndex) {
+      const std::uint32_t i = lists_[c].head;
+      Flow& f = flows_[i];
+      // Lists are ordered by queued_ns: if the head was queued less than a timeout ago,
+      // nothing behind it can be due.
+      if (now_ns < f.queued_ns || now_ns - f.queued_ns < timeout) break;
+      ++work;
+      if (now_ns >= f.last_seen_ns && now_ns - f.last_seen_ns >= timeout) {
+        remove(f);
+        ++stats_.expired;
+        ++n;
+      } else {
+        list_unlink(i);  // active since it was queued: give it another period
+        f.queued_ns = now_ns;
+        list_push_tail(static_cast<FlowClass>(c), i);
+      }
     }
   }
   return n;

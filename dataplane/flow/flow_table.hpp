@@ -1,4 +1,4 @@
-// Bounded flow table: open addressing on a symmetric key, LRU lists per idle-timeout class.
+// Bounded flow table: open addressing on a symmetric key, lazy LRU lists per idle-timeout class.
 #pragma once
 
 #include <array>
@@ -33,8 +33,8 @@ struct FlowTableStats {
 };
 
 // All memory is allocated in the constructor; lookups, inserts and removals never allocate.
-// Eviction when full takes the oldest half-open flow first, then the oldest closing one,
-// then the oldest datagram flow, and never an established TCP flow: a SYN flood churns
+// Eviction when full takes the longest-queued half-open flow first, then closing, then
+// datagram flows, and never an established TCP flow: a SYN flood churns
 // only its own half-open entries.
 class FlowTable {
  public:
@@ -59,8 +59,9 @@ class FlowTable {
   // Marks activity: moves the flow to the tail of its (possibly new) class list.
   void touch(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept;
   void remove(Flow& f) noexcept;
-  // Removes up to `budget` flows idle past their class timeout. Cheap when nothing expires:
-  // one look at the head of each list.
+  // Looks at up to `budget` flows due for a check and removes those idle past their class
+  // timeout; returns how many it removed. Cheap when nothing is due: one look at the head
+  // of each list. A flow goes between one and two timeouts after its last packet (lazy LRU).
   std::uint32_t expire(std::uint64_t now_ns, std::uint32_t budget) noexcept;
 
   [[nodiscard]] std::uint32_t size() const noexcept { return size_; }

@@ -22,13 +22,11 @@ void Pipeline::release(Flow& f) noexcept {
 void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept {
   ++stats_.bursts;
   const rules::Acl* acl = acl_.load(std::memory_order_acquire);  // acquire: see the whole ACL
-  // Three passes so memory latency overlaps work: decode (prefetching frames ahead), then
+  // Three passes so memory latency overlaps work: decode (after prefetching every frame), then
   // key, hash and a prefetch of each flow's table slot, then the per-packet work, which
   // prefetches the next packet's flow entry.
-  for (std::uint16_t i = 0; i < n; ++i) {
-    if (i + 2 < n) __builtin_prefetch(pkts[i + 2]->data);
-    decode(pkts[i]->data, pkts[i]->len, pkts[i]->link, pkts[i]->meta);
-  }
+  for (std::uint16_t i = 0; i < n; ++i) __builtin_prefetch(pkts[i]->data);
+  for (std::uint16_t i = 0; i < n; ++i) decode(pkts[i]->data, pkts[i]->len, pkts[i]->link, pkts[i]->meta);
   for (std::uint16_t i = 0; i < n; ++i) {
     const PacketMeta& m = pkts[i]->meta;
     has_key_[i] = m.error == DecodeError::None && (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6);

@@ -97,9 +97,25 @@ TEST_CASE("idle flows expire by class timeout, active ones stay") {
   CHECK(t.expire(60, 100) == 1);
   CHECK(get(t, tcp_meta(1, 2, 1, 502)) == nullptr);
   CHECK(get(t, tcp_meta(3, 2, 2, 502)) != nullptr);
+  // Active since it was queued: re-queued, not removed.
   CHECK(t.expire(149, 100) == 0);
-  CHECK(t.expire(151, 100) == 1);
+  CHECK(get(t, tcp_meta(3, 2, 2, 502)) != nullptr);
+  // Idle for more than a timeout: gone within two timeouts of its last packet.
+  CHECK(t.expire(250, 100) == 1);
+  CHECK(get(t, tcp_meta(3, 2, 2, 502)) == nullptr);
   CHECK(t.stats().expired == 2);
+}
+
+TEST_CASE("a flow kept busy never expires, however long it lives") {
+  FlowTimeouts to;
+  to.established_ns = 100;
+  FlowTable t(64, to, nullptr);
+  Flow* f = add(t, tcp_meta(3, 2, 2, 502), 0, FlowClass::Established);
+  for (std::uint64_t now = 10; now < 10'000; now += 10) {
+    t.touch(*f, now, FlowClass::Established);
+    t.expire(now, 8);
+  }
+  CHECK(get(t, tcp_meta(3, 2, 2, 502)) == f);
 }
 
 TEST_CASE("a full table evicts the oldest half-open flow, never an established one") {
