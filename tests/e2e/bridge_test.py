@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""End-to-end: fieldguardd bridges two network namespaces on the DPDK net_af_packet backend.
+"""End-to-end: fieldguardd bridges two network namespaces, on the DPDK net_af_packet backend
+(default) or on the libpcap backend (--backend pcap).
 
 A real pymodbus client in the field namespace reads holding registers from a real pymodbus
 server in the plant namespace through fieldguardd; a connection to a port the ACL denies
@@ -69,7 +70,41 @@ def wait_for(pred, timeout, what):
     fail("timed out waiting for " + what)
 
 
+def config_text(t, backend):
+    if backend == "pcap":
+        ports = f"""
+  backend: pcap
+  ports:
+    - name: field
+      device: {t.south_if}
+    - name: plant
+      device: {t.north_if}"""
+    else:
+        ports = f"""
+  backend: dpdk
+  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
+  ports:
+    - name: field
+      device: net_af_packet0,iface={t.south_if}
+    - name: plant
+      device: net_af_packet1,iface={t.north_if}"""
+    return f"""
+dataplane:{ports}
+  pairs:
+    - south: field
+      north: plant
+acl:
+  default: allow
+  rules:
+    - name: no-engineering-port
+      action: reset
+      proto: tcp
+      dst_port: "5020"
+"""
+
+
 def main():
+    backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
     if os.geteuid() != 0:
         if os.environ.get("CI") == "true":
             fail("end-to-end tests need root in CI")
@@ -81,26 +116,7 @@ def main():
         try:
             cfg = os.path.join(work, "fieldguard.yaml")
             with open(cfg, "w") as f:
-                f.write(f"""
-dataplane:
-  backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
-  ports:
-    - name: field
-      device: net_af_packet0,iface={t.south_if}
-    - name: plant
-      device: net_af_packet1,iface={t.north_if}
-  pairs:
-    - south: field
-      north: plant
-acl:
-  default: allow
-  rules:
-    - name: no-engineering-port
-      action: reset
-      proto: tcp
-      dst_port: "5020"
-""")
+                f.write(config_text(t, backend))
             audit, events, summary = (os.path.join(work, n) for n in ("audit.jsonl", "events.jsonl", "summary.json"))
             sock = os.path.join(work, "control.sock")
             log = open(os.path.join(work, "fieldguardd.log"), "w")
@@ -165,7 +181,7 @@ acl:
         fail("no audit record for the Modbus read response")
     if s["pdus"]["modbus"] < 2:
         fail("summary counts fewer than 2 Modbus PDUs")
-    print(f"PASS: {len(recs)} audit records, {s['forwarded']} packets forwarded, {s['dropped']} dropped")
+    print(f"PASS ({backend}): {len(recs)} audit records, {s['forwarded']} packets forwarded, {s['dropped']} dropped")
 
 
 if __name__ == "__main__":
