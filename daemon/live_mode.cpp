@@ -10,7 +10,7 @@
 #include "daemon/export/record_writer.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
-#include "daemon/version.hpp"
+#include "daemon/live_common.hpp"
 #include "dataplane/port/dpdk/dpdk_dataplane.hpp"
 
 #ifdef FG_HAVE_SYSTEMD
@@ -29,12 +29,7 @@ dp::DpdkOptions dpdk_options(const Options& opt, const Config& cfg) {
   o.eal_args = cfg.eal_args;
   o.eal_args.insert(o.eal_args.end(), opt.eal_args.begin(), opt.eal_args.end());
   for (const auto& p : cfg.ports) o.ports.push_back({p.name, p.device});
-  auto index_of = [&](const std::string& name) {
-    for (std::size_t i = 0; i < cfg.ports.size(); ++i)
-      if (cfg.ports[i].name == name) return static_cast<std::uint32_t>(i);
-    return 0u;
-  };
-  for (const auto& pr : cfg.pairs) o.pairs.emplace_back(index_of(pr.south), index_of(pr.north));
+  o.pairs = pair_indices(cfg);
   o.burst = cfg.burst;
   o.mbufs_per_port = cfg.mbufs_per_port;
   o.pipeline = cfg.pipeline;
@@ -91,17 +86,7 @@ int run_live(const Options& opt, const Config& cfg) {
   std::vector<std::uint64_t> last_loops(dpl.worker_count(), 0);
   std::uint32_t alive = dpl.worker_count();
   ControlState state;
-  state.status = [&] {
-    StatusInfo s;
-    s.version = kVersion;
-    s.mode = "dpdk";
-    s.config = cfg.source;
-    s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    s.workers = dpl.worker_count();
-    s.workers_alive = alive;
-    s.acl_rules = static_cast<std::uint32_t>(cfg.acl.rules.size());
-    return s;
-  };
+  state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), alive); };
   state.stats = [&] { return collect(dpl, writer); };
 
   auto drain = [&] {

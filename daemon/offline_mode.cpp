@@ -4,40 +4,24 @@
 #include <iostream>
 
 #include "daemon/export/record_writer.hpp"
+#include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "dataplane/port/pcap/pcap_replay.hpp"
 
 namespace fg::daemon {
 
-namespace {
-
-// Offline there is no control thread: records are formatted as they are made, so none can
-// be lost however many PDUs one packet holds.
-class DirectOutput final : public dp::RecordOutput, public dp::BurstHook {
- public:
-  explicit DirectOutput(RecordWriter& w) : w_(w) {}
-  void audit(const dp::AuditEntry& e) noexcept override { w_.audit(e); }
-  void event(const dp::EventEntry& e) noexcept override { w_.event(e); }
-  void after_burst() override {}
-
- private:
-  RecordWriter& w_;
-};
-
-}  // namespace
-
 int run_offline(const Options& opt, const Config& cfg) {
   LogFiles logs;
   if (!logs.open(opt, cfg)) return 1;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
-  DirectOutput out(writer);
+  WriterOutput out(writer);
   dp::PipelineConfig pc = cfg.pipeline;
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Skip);  // what a capture missed never comes
   dp::Pipeline pipeline(pc, out);
   pipeline.set_acl(&cfg.acl);
 
-  const dp::ReplayResult r = dp::replay_capture(opt.read, opt.write, pipeline, &out);
+  const dp::ReplayResult r = dp::replay_capture(opt.read, opt.write, pipeline);
   writer.flush();
   if (!r.ok) {
     std::cerr << "fieldguardd: " << opt.read << ": " << r.error << "\n";

@@ -8,9 +8,10 @@
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/export/record_writer.hpp"
+#include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
-#include "daemon/version.hpp"
+#include "daemon/live_common.hpp"
 #include "dataplane/port/pcap/pcap_live.hpp"
 
 namespace fg::daemon {
@@ -19,16 +20,6 @@ namespace {
 
 volatile std::sig_atomic_t g_pcap_signal = 0;
 extern "C" void on_pcap_signal(int sig) { g_pcap_signal = sig; }
-
-class WriterOutput final : public dp::RecordOutput {
- public:
-  explicit WriterOutput(RecordWriter& w) : w_(w) {}
-  void audit(const dp::AuditEntry& e) noexcept override { w_.audit(e); }
-  void event(const dp::EventEntry& e) noexcept override { w_.event(e); }
-
- private:
-  RecordWriter& w_;
-};
 
 std::uint64_t mono_ns() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -53,13 +44,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
 
   std::vector<std::string> ifaces;
   for (const auto& p : cfg.ports) ifaces.push_back(p.device);
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
-  auto index_of = [&](const std::string& name) {
-    for (std::size_t i = 0; i < cfg.ports.size(); ++i)
-      if (cfg.ports[i].name == name) return static_cast<std::uint32_t>(i);
-    return 0u;
-  };
-  for (const auto& pr : cfg.pairs) pairs.emplace_back(index_of(pr.south), index_of(pr.north));
+  const auto pairs = pair_indices(cfg);
 
   dp::PcapBridge bridge;
   std::string error;
@@ -86,16 +71,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     return s;
   };
   ControlState state;
-  state.status = [&] {
-    StatusInfo s;
-    s.version = kVersion;
-    s.mode = "pcap";
-    s.config = cfg.source;
-    s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    s.workers = s.workers_alive = 1;
-    s.acl_rules = static_cast<std::uint32_t>(cfg.acl.rules.size());
-    return s;
-  };
+  state.status = [&] { return make_status(cfg, "pcap", started, 1, 1); };
   state.stats = collect;
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);

@@ -21,8 +21,7 @@ struct DumperCloser { void operator()(pcap_dumper_t* d) const { pcap_dump_close(
 
 }  // namespace
 
-ReplayResult replay_capture(const std::string& input, const std::string& output, Pipeline& pipeline,
-                            BurstHook* hook) {
+ReplayResult replay_capture(const std::string& input, const std::string& output, Pipeline& pipeline) {
   ReplayResult res;
   char err[PCAP_ERRBUF_SIZE] = {};
   std::unique_ptr<pcap_t, PcapCloser> in(
@@ -105,7 +104,6 @@ ReplayResult replay_capture(const std::string& input, const std::string& output,
     }
     res.packets += n;
     pipeline.housekeeping(packets[n - 1].ts_ns);
-    if (hook != nullptr) hook->after_burst();
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (out) pcap_dump_flush(out.get());

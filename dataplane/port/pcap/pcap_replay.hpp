@@ -17,18 +17,8 @@ struct ReplayResult {
   double seconds = 0;          // wall time of the replay loop
 };
 
-// Called after each burst so the caller can drain what the pipeline produced.
-class BurstHook {
- public:
-  virtual void after_burst() = 0;
-
- protected:
-  ~BurstHook() = default;
-};
-
 // Replays `input` (pcap or pcapng) through `pipeline`; when `output` is not empty, writes
 // every forwarded packet to it unchanged, with the input's link type and timestamps.
-ReplayResult replay_capture(const std::string& input, const std::string& output, Pipeline& pipeline,
-                            BurstHook* hook);
+ReplayResult replay_capture(const std::string& input, const std::string& output, Pipeline& pipeline);
 
 }  // namespace fg::dp
