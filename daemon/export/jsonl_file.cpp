@@ -1,6 +1,5 @@
 #include "daemon/export/jsonl_file.hpp"
 
-#include <algorithm>
 #include <cstdint>
 
 namespace fg::daemon {
@@ -20,7 +19,6 @@ bool JsonlFile::open(const std::string& path) {
 void JsonlFile::write(const std::string& lines) {
   if (f_ == nullptr || lines.empty()) return;
   std::fwrite(lines.data(), 1, lines.size(), f_);
-  lines_ += static_cast<std::uint64_t>(std::count(lines.begin(), lines.end(), '\n'));
 }
 
 void JsonlFile::flush() {

@@ -20,12 +20,10 @@ class JsonlFile {
   void write(const std::string& lines);
   void flush();
   void close();
-  [[nodiscard]] std::uint64_t lines() const noexcept { return lines_; }
 
  private:
   std::FILE* f_ = nullptr;
   bool owned_ = false;
-  std::uint64_t lines_ = 0;
 };
 
 }  // namespace fg::daemon

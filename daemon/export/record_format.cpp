@@ -15,14 +15,24 @@ std::string format_ip(const dp::IpAddr& a) {
 }
 
 std::string format_time(std::uint64_t ts_ns) {
+  // Records come in bursts from the same second: format the date part once per second.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[32];
+  thread_local std::size_t cached_len = 0;
   const std::time_t secs = static_cast<std::time_t>(ts_ns / 1'000'000'000ull);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[48];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06lluZ",
-                static_cast<unsigned long long>((ts_ns % 1'000'000'000ull) / 1000));
-  return buf;
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S.", &tm);
+    cached_secs = secs;
+  }
+  std::string out(cached, cached_len);
+  char frac[8];
+  auto us = static_cast<unsigned>((ts_ns % 1'000'000'000ull) / 1000);
+  for (int i = 5; i >= 0; --i, us /= 10) frac[i] = static_cast<char>('0' + us % 10);
+  frac[6] = 'Z';
+  out.append(frac, 7);
+  return out;
 }
 
 std::string format_anomaly_detail(const proto::Anomaly& a) {
