@@ -31,8 +31,7 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
     const PacketMeta& m = pkts[i]->meta;
     has_key_[i] = m.error == DecodeError::None && (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6);
     if (!has_key_[i]) continue;
-    keys_[i] = make_flow_key(m, from_lo_[i]);
-    hashes_[i] = hash_flow_key(keys_[i]);
+    hashes_[i] = make_flow_key(m, keys_[i], from_lo_[i]);
     flows_.prefetch_slot(hashes_[i]);
   }
   for (std::uint16_t i = 0; i < n; ++i) {

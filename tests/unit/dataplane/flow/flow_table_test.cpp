@@ -48,6 +48,18 @@ TEST_CASE("both directions of a conversation share one key") {
   CHECK(a_lo != b_lo);
 }
 
+TEST_CASE("the hash computed while building a key equals the hash of the stored key") {
+  for (int i = 0; i < 100; ++i) {
+    PacketMeta m = tcp_meta(static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(255 - i),
+                            static_cast<std::uint16_t>(1000 + i * 7), static_cast<std::uint16_t>(502 + i % 3));
+    m.vlan_outer = static_cast<std::uint16_t>(i % 5);
+    FlowKey k;
+    bool lo = false;
+    const std::uint64_t h = make_flow_key(m, k, lo);
+    CHECK(h == hash_flow_key(k));
+  }
+}
+
 TEST_CASE("VLAN and protocol separate otherwise equal flows") {
   bool lo = false;
   PacketMeta m = tcp_meta(1, 2, 1, 2);
