@@ -6,6 +6,7 @@
 
 #include "dataplane/app/object_pool.hpp"
 #include "dataplane/app/records.hpp"
+#include "dataplane/pipeline/packet.hpp"
 #include "dataplane/tcp/tcp_reassembler.hpp"
 
 namespace fg::dp {
@@ -39,8 +40,19 @@ class AppLayer final : public StreamConsumer,
  public:
   AppLayer(const AppConfig& cfg, RecordOutput& out);
 
-  void begin_packet(const PacketContext& ctx, Action verdict, std::uint32_t rule) noexcept {
-    ctx_ = ctx;
+  void begin_packet(const Packet& p, Action verdict, std::uint32_t rule) noexcept {
+    // Field by field on purpose: a temporary context copied whole would reload its small
+    // fields with wide loads and stall on store forwarding.
+    const PacketMeta& m = p.meta;
+    ctx_.frame = p.frame;
+    ctx_.ts_ns = p.ts_ns;
+    ctx_.src = m.src;
+    ctx_.dst = m.dst;
+    ctx_.sport = m.sport;
+    ctx_.dport = m.dport;
+    ctx_.vlan = m.vlan_outer;
+    ctx_.ip_proto = m.ip_proto;
+    ctx_.port = static_cast<std::uint8_t>(p.in_port);
     verdict_ = verdict;
     rule_ = rule;
   }

@@ -61,9 +61,7 @@ void Pipeline::process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, st
 
   if (m.error != DecodeError::None) {
     ++stats_.decode_errors[static_cast<int>(m.error)];
-    PacketContext ctx{p.frame, p.ts_ns, m.src, m.dst, m.sport, m.dport, m.vlan_outer, m.ip_proto,
-                      static_cast<std::uint8_t>(p.in_port)};
-    app_.begin_packet(ctx, cfg_.malformed, 0);
+    app_.begin_packet(p, cfg_.malformed, 0);
     app_.raise({pipeline_events::decode_error_kind(m.error), p.len, 0});
     apply(p, cfg_.malformed);
     if (!p.forwarded()) p.reason = DropReason::Malformed;
@@ -138,11 +136,9 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std
   const bool from_lo = from_lo_[i];
   bool created = false;
   Flow* f = flow_for(p, i, acl, now_ns, created);
-  PacketContext ctx{p.frame, p.ts_ns, m.src, m.dst, m.sport, m.dport, m.vlan_outer, m.ip_proto,
-                    static_cast<std::uint8_t>(p.in_port)};
   if (f == nullptr) {
     ++stats_.untracked;
-    app_.begin_packet(ctx, cfg_.table_full, 0);
+    app_.begin_packet(p, cfg_.table_full, 0);
     app_.raise({&pipeline_events::kFlowTableFull, flows_.size(), static_cast<int>(cfg_.table_full)});
     apply(p, cfg_.table_full);
     if (!p.forwarded()) p.reason = DropReason::TableFull;
@@ -160,7 +156,7 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std
   }
 
   const auto action = static_cast<Action>(f->action);
-  app_.begin_packet(ctx, action, f->rule);
+  app_.begin_packet(p, action, f->rule);
   // A rule that does more than allow says so once per flow, when it first decides.
   if (created && action != Action::Allow)
     app_.raise({&pipeline_events::kAclMatch, f->rule, 0}, proto::Protocol::None, EventKind::Alert);
