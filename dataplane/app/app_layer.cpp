@@ -63,24 +63,14 @@ void AppLayer::on_stream_anomaly(Flow& f, int, const proto::Anomaly& a) noexcept
 template <class R>
 void AppLayer::add_record(const R& r) noexcept {
   ++stats_.pdus[static_cast<int>(r.protocol) & 7];
-  if (pending_count_ == kMaxPending) flush_pending();
-  AuditEntry& e = pending_[pending_count_++];
-  e.ctx = ctx_;
-  e.verdict = verdict_;
-  e.rule = rule_;
-  e.anomaly_count = 0;
-  e.record = r;
-}
-
-void AppLayer::flush_pending() noexcept {
-  for (int i = 0; i < pending_count_; ++i) {
-    AuditEntry& e = pending_[i];
-    e.anomaly_count = static_cast<std::uint8_t>(call_anomaly_count_);
-    for (int k = 0; k < call_anomaly_count_; ++k) e.anomalies[k] = call_anomalies_[k];
-    out_.audit(e);
-  }
-  pending_count_ = 0;
+  entry_.ctx = ctx_;
+  entry_.verdict = verdict_;
+  entry_.rule = rule_;
+  entry_.anomaly_count = static_cast<std::uint8_t>(call_anomaly_count_);
+  for (int k = 0; k < call_anomaly_count_; ++k) entry_.anomalies[k] = call_anomalies_[k];
   call_anomaly_count_ = 0;
+  entry_.record.template emplace<R>(r);
+  out_.audit(entry_);
 }
 
 bool AppLayer::bind(Flow& f, int d, proto::Bytes data) noexcept {
@@ -160,7 +150,7 @@ std::uint32_t AppLayer::parse_stream(Flow& f, int d, proto::Bytes data) noexcept
       case Protocol::Dnp3: r = dnp3::parse(in, dir, dnp3_states_.at(f.app_state), *this); break;
       default: return static_cast<std::uint32_t>(data.size());
     }
-    flush_pending();
+    call_anomaly_count_ = 0;  // anomalies after the last record of a call stay events only
     if (r.status == proto::Status::NeedMore) break;
     if (r.consumed == 0) {
       // Framing lost for good (or a parser broke its contract): stop parsing, keep forwarding.

@@ -81,7 +81,6 @@ class AppLayer final : public StreamConsumer,
  private:
   template <class R>
   void add_record(const R& r) noexcept;
-  void flush_pending() noexcept;
   bool bind(Flow& f, int d, proto::Bytes data) noexcept;
   std::uint32_t parse_stream(Flow& f, int d, proto::Bytes data) noexcept;
   [[nodiscard]] bool is_rtu_port(const Flow& f) const noexcept;
@@ -97,11 +96,10 @@ class AppLayer final : public StreamConsumer,
   Action verdict_ = Action::Allow;
   std::uint32_t rule_ = 0;
   proto::Protocol current_proto_ = proto::Protocol::None;
-  // Records and anomalies of the parse() call in progress: anomalies found while parsing
-  // a PDU are attached to the records that call produced.
-  static constexpr int kMaxPending = 8;
-  AuditEntry pending_[kMaxPending];
-  int pending_count_ = 0;
+  // Anomalies reported since the last record: parsers report a PDU's anomalies before its
+  // record, so each record carries those found while parsing it. `entry_` is where records
+  // are stamped; only the protocol part changes per record.
+  AuditEntry entry_{};
   const proto::AnomalyKind* call_anomalies_[AuditEntry::kMaxAnomalies] = {};
   int call_anomaly_count_ = 0;
   AppStats stats_{};
