@@ -2,9 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <charconv>
 #include <fstream>
 #include <sstream>
+
+#include "daemon/config/yaml_reader.hpp"
 
 namespace fg::daemon {
 
@@ -14,119 +15,9 @@ Config monitor_default() {
   return c;
 }
 
-bool parse_duration_ns(const std::string& text, std::uint64_t& ns) {
-  std::uint64_t v = 0;
-  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (r.ec != std::errc{} || r.ptr == text.data()) return false;
-  const std::string unit(r.ptr, text.data() + text.size());
-  std::uint64_t mul = 0;
-  if (unit == "ms") mul = 1'000'000ull;
-  else if (unit == "s") mul = 1'000'000'000ull;
-  else if (unit == "m") mul = 60'000'000'000ull;
-  else if (unit == "h") mul = 3'600'000'000'000ull;
-  else return false;
-  ns = v * mul;
-  return true;
-}
-
 namespace {
 
-// Walks one YAML document, checking keys and types; every error names the node's mark.
-class Reader {
- public:
-  Reader(std::string file, Diagnostics& diag) : file_(std::move(file)), diag_(diag) {}
-
-  void error(const YAML::Node& n, const std::string& path, const std::string& msg) {
-    const YAML::Mark m = n.Mark();
-    diag_.error(file_, m.line + 1, m.column + 1, path + ": " + msg);
-  }
-
-  // Checks that `n` is a map whose keys are all in `allowed`.
-  bool map(const YAML::Node& n, const std::string& path, const std::vector<std::string>& allowed) {
-    if (!n.IsMap()) {
-      error(n, path, "expected a mapping");
-      return false;
-    }
-    for (const auto& kv : n) {
-      const std::string key = kv.first.as<std::string>();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string msg = "unknown key \"" + key + "\"";
-        const std::string near = closest_match(key, allowed);
-        if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
-        else {
-          msg += " (expected one of:";
-          for (const auto& a : allowed) msg += " " + a;
-          msg += ")";
-        }
-        error(kv.first, path, msg);
-      }
-    }
-    return true;
-  }
-
-  template <class T>
-  bool integer(const YAML::Node& n, const std::string& path, T lo, T hi, T& out) {
-    if (!n.IsScalar()) {
-      error(n, path, "expected a number");
-      return false;
-    }
-    const std::string s = n.Scalar();
-    long long v = 0;
-    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) {
-      error(n, path, "expected a whole number, got \"" + s + "\"");
-      return false;
-    }
-    if (v < static_cast<long long>(lo) || v > static_cast<long long>(hi)) {
-      error(n, path, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-      return false;
-    }
-    out = static_cast<T>(v);
-    return true;
-  }
-
-  bool string(const YAML::Node& n, const std::string& path, std::string& out) {
-    if (!n.IsScalar()) {
-      error(n, path, "expected a string");
-      return false;
-    }
-    out = n.Scalar();
-    return true;
-  }
-
-  bool duration(const YAML::Node& n, const std::string& path, std::uint64_t& ns) {
-    std::string s;
-    if (!string(n, path, s)) return false;
-    if (!parse_duration_ns(s, ns)) {
-      error(n, path, "expected a duration with a unit (ms, s, m, h), got \"" + s + "\"");
-      return false;
-    }
-    return true;
-  }
-
-  bool action(const YAML::Node& n, const std::string& path, dp::Action& out) {
-    std::string s;
-    if (!string(n, path, s)) return false;
-    static const std::vector<std::string> kNames = {"allow", "alert", "drop", "reset", "block"};
-    for (std::size_t i = 0; i < kNames.size(); ++i) {
-      if (s == kNames[i]) {
-        out = static_cast<dp::Action>(i);
-        return true;
-      }
-    }
-    std::string msg = "unknown action \"" + s + "\"";
-    const std::string near = closest_match(s, kNames);
-    msg += near.empty() ? " (expected allow, alert, drop, reset or block)" : " (did you mean \"" + near + "\"?)";
-    error(n, path, msg);
-    return false;
-  }
-
- private:
-  std::string file_;
-  Diagnostics& diag_;
-};
-
-void read_dataplane(Reader& r, const YAML::Node& n, Config& c) {
+void read_dataplane(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.map(n, "dataplane", {"backend", "eal", "ports", "pairs", "workers", "burst", "idle_exit", "mbufs_per_port"})) return;
   if (auto b = n["backend"]) {
     std::string s;
@@ -190,7 +81,7 @@ void read_dataplane(Reader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void read_flows(Reader& r, const YAML::Node& n, Config& c) {
+void read_flows(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.map(n, "flows", {"max", "stream_buffers", "parser_states", "timeouts", "table_full", "holes"})) return;
   auto& p = c.pipeline;
   if (auto v = n["max"]) r.integer<std::uint32_t>(v, "flows.max", 16, 1u << 26, p.max_flows);
@@ -215,18 +106,15 @@ void read_flows(Reader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void read_policy(Reader& r, const YAML::Node& n, Config& c) {
+void read_policy(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.map(n, "policy", {"arp", "non_ip", "malformed", "inspect"})) return;
   if (auto v = n["arp"]) r.action(v, "policy.arp", c.pipeline.arp);
   if (auto v = n["non_ip"]) r.action(v, "policy.non_ip", c.pipeline.non_ip);
   if (auto v = n["malformed"]) r.action(v, "policy.malformed", c.pipeline.malformed);
-  if (auto v = n["inspect"]) {
-    if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) r.error(v, "policy.inspect", "expected true or false");
-    else c.pipeline.inspect = v.Scalar() == "true";
-  }
+  if (auto v = n["inspect"]) r.boolean(v, "policy.inspect", c.pipeline.inspect);
 }
 
-void read_acl(Reader& r, const YAML::Node& n, Config& c) {
+void read_acl(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.map(n, "acl", {"default", "rules"})) return;
   if (auto v = n["default"]) r.action(v, "acl.default", c.acl.default_action);
   const YAML::Node rules = n["rules"];
@@ -273,7 +161,7 @@ void read_acl(Reader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void read_protocols(Reader& r, const YAML::Node& n, Config& c) {
+void read_protocols(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.map(n, "protocols", {"modbus_rtu_ports"})) return;
   if (auto v = n["modbus_rtu_ports"]) {
     if (!v.IsSequence()) r.error(v, "protocols.modbus_rtu_ports", "expected a list of TCP ports");
@@ -285,13 +173,13 @@ void read_protocols(Reader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void read_logging(Reader& r, const YAML::Node& n, Config& c) {
+void read_logging(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.map(n, "logging", {"event_log", "audit_log"})) return;
   if (auto v = n["event_log"]) r.string(v, "logging.event_log", c.event_log);
   if (auto v = n["audit_log"]) r.string(v, "logging.audit_log", c.audit_log);
 }
 
-void read_control(Reader& r, const YAML::Node& n, Config& c) {
+void read_control(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.map(n, "control", {"socket", "group"})) return;
   if (auto v = n["socket"]) r.string(v, "control.socket", c.control_socket);
   if (auto v = n["group"]) r.string(v, "control.group", c.control_group);
@@ -309,7 +197,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   }
   Config c = monitor_default();
   c.source = name;
-  Reader r(name, diag);
+  YamlReader r(name, diag);
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
     if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control"})) {

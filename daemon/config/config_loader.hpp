@@ -5,6 +5,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/config/diagnostics.hpp"
+#include "daemon/config/yaml_reader.hpp"
 
 namespace fg::daemon {
 
@@ -12,8 +13,5 @@ namespace fg::daemon {
 bool load_config_file(const std::string& path, Config& out, Diagnostics& diag);
 // Same, from text (`name` stands for the file in diagnostics).
 bool load_config_text(const std::string& text, const std::string& name, Config& out, Diagnostics& diag);
-
-// "10s", "500ms", "2m", "1h" → nanoseconds. False on anything else.
-bool parse_duration_ns(const std::string& text, std::uint64_t& ns);
 
 }  // namespace fg::daemon

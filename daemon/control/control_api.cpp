@@ -19,9 +19,10 @@ std::string error_reply(const std::string& msg) {
 
 std::string handle_control_request(const std::string& line, const ControlState& state) {
   std::string cmd;
+  YAML::Node req;
   try {
     // JSON is YAML: one parser serves the config and the control protocol.
-    const YAML::Node req = YAML::Load(line);
+    req = YAML::Load(line);
     if (!req.IsMap() || !req["cmd"] || !req["cmd"].IsScalar()) return error_reply("expected {\"v\":1,\"cmd\":\"...\"}");
     if (req["v"] && req["v"].as<int>(1) != 1) return error_reply("unsupported protocol version (this daemon speaks 1)");
     cmd = req["cmd"].Scalar();
@@ -45,7 +46,19 @@ std::string handle_control_request(const std::string& line, const ControlState& 
     if (!data.empty() && data.back() == '\n') data.pop_back();
     return "{\"v\":1,\"ok\":true,\"data\":" + data + "}";
   }
-  return error_reply("unknown command \"" + cmd + "\" (this daemon knows: status, stats)");
+  if (auto it = state.commands.find(cmd); it != state.commands.end()) {
+    ControlReply r;
+    try {
+      r = it->second(req);
+    } catch (const YAML::Exception& e) {
+      r = ControlReply::fail("bad arguments for \"" + cmd + "\": " + e.what());
+    }
+    if (!r.ok) return error_reply(r.error);
+    return "{\"v\":1,\"ok\":true,\"data\":" + r.data + "}";
+  }
+  std::string known = "status, stats";
+  for (const auto& kv : state.commands) known += ", " + kv.first;
+  return error_reply("unknown command \"" + cmd + "\" (this daemon knows: " + known + ")");
 }
 
 }  // namespace fg::daemon

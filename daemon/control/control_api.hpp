@@ -3,7 +3,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+
+#include <yaml-cpp/yaml.h>
 
 #include "daemon/summary.hpp"
 
@@ -19,9 +22,23 @@ struct StatusInfo {
   std::uint32_t acl_rules = 0;
 };
 
+// What a command handler answers: `data` is a JSON value (object, array, ...) when ok,
+// `error` a sentence for the user otherwise.
+struct ControlReply {
+  bool ok = true;
+  std::string data = "{}";
+  std::string error;
+  static ControlReply fail(std::string why) { return {false, {}, std::move(why)}; }
+};
+
+// A command beyond status/stats: gets the whole request ({"v":1,"cmd":...,"args":...}).
+// Features register theirs where the daemon wires its state (live_mode, pcap_mode).
+using ControlCommand = std::function<ControlReply(const YAML::Node& request)>;
+
 struct ControlState {
   std::function<StatusInfo()> status;
   std::function<RunSummary()> stats;
+  std::map<std::string, ControlCommand> commands;
 };
 
 // Parses one request line and answers it: {"v":1,"ok":true,"data":{...}} or

@@ -1,0 +1,19 @@
+// The table of fieldguardctl commands, in the order --help lists them.
+#include "daemon/ctl/ctl_command.hpp"
+
+namespace fg::ctl {
+
+int cmd_status(const CtlContext&);
+int cmd_stats(const CtlContext&);
+int cmd_version(const CtlContext&);
+
+const std::vector<CommandEntry>& commands() {
+  static const std::vector<CommandEntry> kCommands = {
+      {"status", "version, uptime, mode, workers alive, rule count", cmd_status},
+      {"stats", "packets, drops by reason, flows, PDUs per protocol, events", cmd_stats},
+      {"version", "this tool's version", cmd_version},
+  };
+  return kCommands;
+}
+
+}  // namespace fg::ctl
