@@ -13,6 +13,7 @@
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
 #include "dataplane/port/pcap/pcap_live.hpp"
+#include "dataplane/rcu/rcu_domain.hpp"
 
 namespace fg::daemon {
 
@@ -41,6 +42,10 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Wait);
   dp::Pipeline pipeline(pc, out);
   pipeline.set_acl(&cfg.acl);
+  // One thread is worker and control plane: it is quiescent between polls, so tables it
+  // swaps while serving the control socket are freed on the next round.
+  dp::RcuDomain rcu(1);
+  rcu.online(0);
 
   std::vector<std::string> ifaces;
   for (const auto& p : cfg.ports) ifaces.push_back(p.device);
@@ -79,6 +84,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   while (g_pcap_signal == 0) {
     const std::uint64_t now = mono_ns();
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
+    rcu.quiescent(0);
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;

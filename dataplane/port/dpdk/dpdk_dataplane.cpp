@@ -121,6 +121,7 @@ bool DpdkDataplane::init(const DpdkOptions& opt, const rules::Acl* acl, std::str
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 
   const unsigned n_workers = rte_lcore_count();
+  rcu_ = std::make_unique<RcuDomain>(n_workers);
   for (unsigned i = 0; i < n_workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(opt.pipeline, i));
     workers_.back()->owner = this;
@@ -254,8 +255,10 @@ void DpdkDataplane::run_worker(Worker& w) {
   std::vector<std::uint64_t> frames(port_ids_.size(), 0);
   std::uint64_t housekeeping_at = 0;
 
+  rcu_->online(w.id);
   while (!stop_.load(std::memory_order_acquire)) {
     w.shared.loops.fetch_add(1, std::memory_order_relaxed);  // relaxed: a progress counter
+    rcu_->quiescent(w.id);  // between loops no snapshot pointer is held
     for (const auto& [pi, q] : w.rx) {
       const std::uint16_t port = port_ids_[pi];
       const std::uint16_t n = rte_eth_rx_burst(port, q, mbufs, burst_);
@@ -317,6 +320,7 @@ void DpdkDataplane::run_worker(Worker& w) {
       housekeeping_at = now + 10'000'000ull;  // every 10 ms
     }
   }
+  rcu_->offline(w.id);
 }
 
 std::string DpdkDataplane::port_report() const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dataplane/pipeline/pipeline.hpp"
+#include "dataplane/rcu/rcu_domain.hpp"
 #include "dataplane/pipeline/ring_output.hpp"
 
 namespace fg::dp {
@@ -59,6 +60,9 @@ class DpdkDataplane {
   [[nodiscard]] std::string port_report() const;  // per-port ethdev counters, human-readable
   // Monotonic nanoseconds on the workers' clock (TSC based).
   [[nodiscard]] std::uint64_t now_ns() const noexcept;
+  // Workers report a quiescent state here after every loop; tables they read (rule sets,
+  // leases, SAs) are swapped through Snapshot<T>s on this domain. Valid after init().
+  [[nodiscard]] RcuDomain& rcu() noexcept { return *rcu_; }
 
   struct Worker;
 
@@ -67,6 +71,7 @@ class DpdkDataplane {
   void run_worker(Worker& w);
 
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<RcuDomain> rcu_;
   std::vector<std::uint16_t> port_ids_;
   std::vector<std::uint16_t> peer_of_;  // indexed like port_ids_
   std::vector<std::uint16_t> queues_of_;
