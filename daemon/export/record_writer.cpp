@@ -1,5 +1,9 @@
 #include "daemon/export/record_writer.hpp"
 
+#include <chrono>
+
+#include "protocols/common/json_writer.hpp"
+
 namespace fg::daemon {
 
 namespace {
@@ -18,6 +22,23 @@ void RecordWriter::event(const dp::EventEntry& e) {
   if (events_ == nullptr) return;
   format_event(e, fc_, event_buf_);
   if (event_buf_.size() >= kFlushBytes) flush();
+}
+
+void RecordWriter::control_event(const ControlEvent& e) {
+  ++event_count_;
+  if (events_ == nullptr) return;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  proto::JsonWriter w(event_buf_);
+  w.begin_object();
+  w.field("ts", format_time(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count())));
+  w.field("event", e.event).field("name", e.name).field("severity", e.severity).field("detail", e.detail);
+  w.end_object();
+  if (!e.fields.empty()) {
+    event_buf_.pop_back();  // the closing brace: the extra members go inside
+    event_buf_ += "," + e.fields + "}";
+  }
+  event_buf_ += '\n';
+  flush();  // rare and important: never left sitting in a buffer
 }
 
 void RecordWriter::flush() {

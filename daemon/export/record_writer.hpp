@@ -9,12 +9,27 @@
 
 namespace fg::daemon {
 
+// An event raised by the control plane rather than a worker: identity admissions, updates,
+// tunnel rekeys, health, baseline. `event` is the kind (`identity`, `update`, `tunnel`,
+// `health`, `baseline`, ...), `name` is `<area>.<snake_case>`. `fields` are extra JSON
+// members, already encoded, without braces (e.g. "\"device\":\"plc-3\",\"lease_s\":300").
+// Never put secrets in them.
+struct ControlEvent {
+  std::string event;
+  std::string name;
+  std::string severity = "info";  // info, low, medium, high, critical
+  std::string detail;
+  std::string fields;
+};
+
 class RecordWriter {
  public:
   RecordWriter(JsonlFile* audit, JsonlFile* events, FormatContext fc) : audit_(audit), events_(events), fc_(fc) {}
 
   void audit(const dp::AuditEntry& e);
   void event(const dp::EventEntry& e);
+  // Stamped with the wall clock now. Call from the thread that owns this writer.
+  void control_event(const ControlEvent& e);
   // Writes what is buffered to the files (call once per batch, not per record).
   void flush();
 
