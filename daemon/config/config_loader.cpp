@@ -181,13 +181,14 @@ bool size_value(YamlReader& r, const YAML::Node& v, const std::string& path, std
   while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
   std::string unit = s.substr(i);
   while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  struct Unit { const char* name; std::uint64_t mult; };
+  static constexpr Unit kUnits[] = {{"", 1},          {"B", 1},          {"k", 1ull << 10},   {"K", 1ull << 10},
+                                    {"KiB", 1ull << 10}, {"kB", 1ull << 10}, {"KB", 1ull << 10}, {"M", 1ull << 20},
+                                    {"MiB", 1ull << 20}, {"MB", 1ull << 20}, {"G", 1ull << 30},  {"GiB", 1ull << 30},
+                                    {"GB", 1ull << 30}};
   std::uint64_t mult = 0;
-  for (auto [names, m] : {std::pair{std::initializer_list<const char*>{"", "B"}, 1ull},
-                          std::pair{std::initializer_list<const char*>{"k", "K", "KiB", "kB", "KB"}, 1ull << 10},
-                          std::pair{std::initializer_list<const char*>{"M", "MiB", "MB"}, 1ull << 20},
-                          std::pair{std::initializer_list<const char*>{"G", "GiB", "GB"}, 1ull << 30}})
-    for (const char* name : names)
-      if (unit == name) mult = m;
+  for (const Unit& u : kUnits)
+    if (unit == u.name) mult = u.mult;
   if (i == 0 || i > 12 || mult == 0) {
     r.error(v, path, "expected a size such as 4096, 512KiB, 64MiB or 1GiB, got \"" + s + "\"");
     return false;

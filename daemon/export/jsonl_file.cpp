@@ -80,8 +80,9 @@ void JsonlFile::write(const std::string& lines) {
 
 void JsonlFile::write_line(std::string line) {
   // Rotate before stamping: a seal written by the rotation must come before this record in
-  // the chain. 100 bytes cover the chain members.
-  if (opt_.max_size > 0 && owned_ && size_ > 0 && size_ + line.size() + 100 > opt_.max_size) rotate();
+  // the chain. 100 bytes cover the chain members, 400 the seal that closes the file.
+  const std::uint64_t reserve = 100 + (opt_.seal_key != nullptr ? 400 : 0);
+  if (opt_.max_size > 0 && owned_ && size_ > 0 && size_ + line.size() + reserve > opt_.max_size) rotate();
   if (f_ == nullptr) return;
   std::uint64_t seq;
   if (opt_.chain) {
