@@ -197,9 +197,26 @@ void SyslogExporter::disconnect() {
 }
 
 bool SyslogExporter::peer_closed() {
-  // The collector never sends anything: readable means it closed (or reset) the connection.
+  // The collector sends no data. FIN, reset or error means it is gone; plain readability is
+  // usually TLS 1.3 post-handshake messages (session tickets), which a non-blocking read
+  // consumes without ending the connection.
   pollfd p{tls_->fd, POLLIN | POLLRDHUP, 0};
-  return ::poll(&p, 1, 0) != 0;
+  if (::poll(&p, 1, 0) <= 0) return false;
+  if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+  const int flags = ::fcntl(tls_->fd, F_GETFL);
+  ::fcntl(tls_->fd, F_SETFL, flags | O_NONBLOCK);
+  char buf[512];
+  bool closed = false;
+  for (;;) {
+    const int n = SSL_read(tls_->ssl, buf, sizeof buf);
+    if (n > 0) continue;  // unexpected data from the collector: ignored
+    const int err = SSL_get_error(tls_->ssl, n);
+    closed = err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE;
+    break;
+  }
+  ERR_clear_error();
+  ::fcntl(tls_->fd, F_SETFL, flags);
+  return closed;
 }
 
 void SyslogExporter::move_pending_to_disk() {
