@@ -7,6 +7,7 @@
 
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
+#include "daemon/control/dpdk_control.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
@@ -82,12 +83,15 @@ int run_live(const Options& opt, const Config& cfg) {
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   const auto started = std::chrono::steady_clock::now();
 
-  // Keeps the last time every worker's loop counter was seen moving.
-  std::vector<std::uint64_t> last_loops(dpl.worker_count(), 0);
-  std::uint32_t alive = dpl.worker_count();
+  // Liveness, watchdog, stats detail, flows, capture, tails, metrics (daemon/control/).
+  DpdkControl dctl(cfg, dpl, writer, logs, started);
   ControlState state;
-  state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), alive); };
+  state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), dctl.workers_alive()); };
   state.stats = [&] { return collect(dpl, writer); };
+  if (!dctl.open(state, error)) {
+    std::cerr << "fieldguardd: " << error << "\n";
+    return 1;
+  }
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
@@ -98,20 +102,10 @@ int run_live(const Options& opt, const Config& cfg) {
   };
 
   std::thread control_thread([&] {
-    auto last_alive_check = std::chrono::steady_clock::now();
     while (g_signal == 0) {
       drain();
       control.poll(10, [&](const std::string& line) { return handle_control_request(line, state); });
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_alive_check > std::chrono::seconds(1)) {
-        alive = 0;
-        for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
-          const std::uint64_t l = dpl.shared(w).loops.load(std::memory_order_relaxed);
-          alive += l != last_loops[w];
-          last_loops[w] = l;
-        }
-        last_alive_check = now;
-      }
+      dctl.poll();
       if (idle_ms > 0) {
         std::uint64_t last_rx = 0;
         for (std::uint32_t w = 0; w < dpl.worker_count(); ++w)

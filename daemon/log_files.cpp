@@ -4,16 +4,53 @@
 #include <cstring>
 #include <iostream>
 
+#include "daemon/export/syslog_exporter.hpp"
+
 namespace fg::daemon {
+
+LogFiles::LogFiles() = default;
+LogFiles::~LogFiles() {
+  // Files first (their closing seals go to the exporter's queue), then the exporter.
+  events.close();
+  audit.close();
+  syslog.reset();
+}
 
 bool LogFiles::open(const Options& opt, const Config& cfg) {
   const std::string ev = !opt.event_log.empty() ? opt.event_log : cfg.event_log;
   const std::string au = !opt.audit_log.empty() ? opt.audit_log : cfg.audit_log;
-  if (!ev.empty() && !events.open(ev)) {
+  std::string error;
+  if (!cfg.seal_key.empty() && !seal_key.load_private(cfg.seal_key, error)) {
+    std::cerr << "fieldguardd: logging.seal_key: " << error << "\n";
+    return false;
+  }
+  if (!cfg.syslog.server.empty()) {
+    syslog = std::make_unique<SyslogExporter>();
+    if (!syslog->start(cfg.syslog, error)) {
+      std::cerr << "fieldguardd: syslog: " << error << "\n";
+      return false;
+    }
+  }
+  auto options = [&](const char* name) {
+    StreamOptions o;
+    o.name = name;
+    o.chain = cfg.log_chain;
+    o.seal_key = seal_key.loaded() ? &seal_key : nullptr;
+    o.seal_interval_ns = cfg.seal_interval_ns;
+    o.max_size = cfg.log_max_size;
+    o.keep = cfg.log_keep;
+    if (syslog) {
+      SyslogExporter* s = syslog.get();
+      const bool is_audit = std::strcmp(name, "audit") == 0;
+      o.forward = [s, is_audit](const std::string& line) { s->enqueue(is_audit, line); };
+    }
+    return o;
+  };
+  if (!ev.empty() && !events.open(ev, options("events"))) {
     std::cerr << "fieldguardd: cannot open event log " << ev << ": " << std::strerror(errno) << "\n";
     return false;
   }
-  if (!au.empty() && !audit.open(au)) {
+  if (!au.empty() && !audit.open(au, options("audit"))) {
     std::cerr << "fieldguardd: cannot open audit log " << au << ": " << std::strerror(errno) << "\n";
     return false;
   }

@@ -1,16 +1,25 @@
-// Opens the event and audit JSON-lines files named on the command line or in the config.
+// Opens the event and audit JSON-lines files named on the command line or in the config,
+// with the logging options (rotation, chain, seals) and the syslog export.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "daemon/config/config.hpp"
 #include "daemon/export/jsonl_file.hpp"
 #include "daemon/export/record_format.hpp"
+#include "daemon/export/seal_key.hpp"
 #include "daemon/options.hpp"
 
 namespace fg::daemon {
 
+class SyslogExporter;
+
 struct LogFiles {
+  LogFiles();
+  ~LogFiles();
+  SealKey seal_key;  // declared before the files: they seal with it when they close
+  std::unique_ptr<SyslogExporter> syslog;
   JsonlFile events;
   JsonlFile audit;
   // Command line wins over the config. False (with a message on stderr) if a file cannot be opened.

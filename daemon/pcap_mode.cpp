@@ -7,6 +7,7 @@
 
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
+#include "daemon/control/pcap_control.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
@@ -14,6 +15,10 @@
 #include "daemon/live_common.hpp"
 #include "dataplane/port/pcap/pcap_live.hpp"
 #include "dataplane/rcu/rcu_domain.hpp"
+
+#ifdef FG_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 namespace fg::daemon {
 
@@ -78,15 +83,36 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   ControlState state;
   state.status = [&] { return make_status(cfg, "pcap", started, 1, 1); };
   state.stats = collect;
+  PcapControl pctl(cfg, bridge, pipeline, logs, collect, mono_ns, started);
+  if (!pctl.open(state, error)) {
+    std::cerr << "fieldguardd: " << error << "\n";
+    return 1;
+  }
+#ifdef FG_HAVE_SYSTEMD
+  sd_notify(0, "READY=1");
+#endif
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
+#ifdef FG_HAVE_SYSTEMD
+  std::uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  std::uint64_t last_ping = 0;
+#endif
   while (g_pcap_signal == 0) {
     const std::uint64_t now = mono_ns();
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
     rcu.quiescent(0);
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
+    pctl.poll();
+#ifdef FG_HAVE_SYSTEMD
+    // One thread does everything: reaching here is the progress the watchdog wants.
+    if (watchdog && mono_ns() - last_ping > 1'000'000'000ull) {
+      sd_notify(0, "WATCHDOG=1");
+      last_ping = mono_ns();
+    }
+#endif
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;
   }
   writer.flush();

@@ -23,6 +23,17 @@ struct PairConfig {
   std::string north;   // platform side
 };
 
+// syslog: RFC 5424 messages over TLS (RFC 5425) to the console's collector.
+struct SyslogConfig {
+  std::string server;       // HOST:PORT; empty = no export
+  std::string ca;           // CA file the server certificate must chain to
+  std::string server_name;  // name checked in the certificate (default: HOST)
+  std::string cert, key;    // optional client certificate and key
+  std::string queue_dir = "/var/lib/fieldguard/syslog-queue";
+  std::uint64_t queue_max = 256ull << 20;  // bytes of undelivered messages kept on disk
+  std::string hostname;     // HOSTNAME field (default: gethostname)
+};
+
 struct Config {
   std::string source;  // file it came from, or "(built-in monitor default)"
   Backend backend = Backend::Dpdk;
@@ -42,8 +53,17 @@ struct Config {
   std::string rules_path;
   std::string event_log;
   std::string audit_log;
+  // logging: rotation, retention, hash chain and seals (docs/EVENTS.md).
+  std::uint64_t log_max_size = 0;   // bytes; 0 = never rotate
+  std::uint32_t log_keep = 5;       // rotated files kept
+  bool log_chain = true;            // "seq"/"prev" SHA-256 chain on every record
+  std::string seal_key;             // Ed25519 private key (PEM, mode 0600); empty = no seals
+  std::uint64_t seal_interval_ns = 60'000'000'000ull;
+  SyslogConfig syslog;              // export to a collector (syslog over TLS)
+  std::string metrics_listen;       // Prometheus text endpoint, ADDRESS:PORT; empty = off
   std::string control_socket = "/run/fieldguard/control.sock";
   std::string control_group = "fieldguard";
+  std::string capture_dir = "/var/lib/fieldguard/captures";  // where `capture start` writes
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

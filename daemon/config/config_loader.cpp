@@ -174,14 +174,74 @@ void read_protocols(YamlReader& r, const YAML::Node& n, Config& c) {
   }
 }
 
+// "64MiB", "10M", "500k", "4096": bytes with an optional binary unit.
+bool size_value(YamlReader& r, const YAML::Node& v, const std::string& path, std::uint64_t& out) {
+  std::string s;
+  if (!r.string(v, path, s)) return false;
+  std::size_t i = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  std::string unit = s.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  struct Unit { const char* name; std::uint64_t mult; };
+  static constexpr Unit kUnits[] = {{"", 1},          {"B", 1},          {"k", 1ull << 10},   {"K", 1ull << 10},
+                                    {"KiB", 1ull << 10}, {"kB", 1ull << 10}, {"KB", 1ull << 10}, {"M", 1ull << 20},
+                                    {"MiB", 1ull << 20}, {"MB", 1ull << 20}, {"G", 1ull << 30},  {"GiB", 1ull << 30},
+                                    {"GB", 1ull << 30}};
+  std::uint64_t mult = 0;
+  for (const Unit& u : kUnits)
+    if (unit == u.name) mult = u.mult;
+  if (i == 0 || i > 12 || mult == 0) {
+    r.error(v, path, "expected a size such as 4096, 512KiB, 64MiB or 1GiB, got \"" + s + "\"");
+    return false;
+  }
+  out = std::stoull(s.substr(0, i)) * mult;
+  return true;
+}
+
 void read_logging(YamlReader& r, const YAML::Node& n, Config& c) {
-  if (!r.map(n, "logging", {"event_log", "audit_log"})) return;
+  if (!r.map(n, "logging", {"event_log", "audit_log", "max_size", "keep", "chain", "seal_key", "seal_interval"})) return;
   if (auto v = n["event_log"]) r.string(v, "logging.event_log", c.event_log);
   if (auto v = n["audit_log"]) r.string(v, "logging.audit_log", c.audit_log);
+  if (auto v = n["max_size"]) {
+    if (size_value(r, v, "logging.max_size", c.log_max_size) && c.log_max_size != 0 && c.log_max_size < 4096)
+      r.error(v, "logging.max_size", "at least 4KiB (or 0: never rotate)");
+  }
+  if (auto v = n["keep"]) r.integer<std::uint32_t>(v, "logging.keep", 0, 1000, c.log_keep);
+  if (auto v = n["chain"]) r.boolean(v, "logging.chain", c.log_chain);
+  if (auto v = n["seal_key"]) r.string(v, "logging.seal_key", c.seal_key);
+  if (auto v = n["seal_interval"]) {
+    if (r.duration(v, "logging.seal_interval", c.seal_interval_ns) && c.seal_interval_ns < 1'000'000'000ull)
+      r.error(v, "logging.seal_interval", "at least 1s");
+  }
+  if (!c.seal_key.empty() && !c.log_chain) r.error(n, "logging", "seal_key needs chain: true");
+}
+
+void read_syslog(YamlReader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "syslog", {"server", "ca", "server_name", "cert", "key", "queue_dir", "queue_max", "hostname"})) return;
+  SyslogConfig& s = c.syslog;
+  for (auto [key, dst] : {std::pair{"server", &s.server}, std::pair{"ca", &s.ca}, std::pair{"server_name", &s.server_name},
+                          std::pair{"cert", &s.cert}, std::pair{"key", &s.key}, std::pair{"queue_dir", &s.queue_dir},
+                          std::pair{"hostname", &s.hostname}})
+    if (auto v = n[key]) r.string(v, std::string("syslog.") + key, *dst);
+  if (auto v = n["queue_max"]) size_value(r, v, "syslog.queue_max", s.queue_max);
+  if (s.server.empty()) r.error(n, "syslog", "missing \"server\" (HOST:PORT of the collector)");
+  else if (s.server.rfind(':') == std::string::npos) r.error(n["server"], "syslog.server", "expected HOST:PORT");
+  // TLS verification is always on: no CA, no export.
+  if (s.ca.empty()) r.error(n, "syslog", "missing \"ca\" (the CA that signed the collector's certificate)");
+  if (s.cert.empty() != s.key.empty()) r.error(n, "syslog", "\"cert\" and \"key\" go together");
+}
+
+void read_metrics(YamlReader& r, const YAML::Node& n, Config& c) {
+  if (!r.map(n, "metrics", {"listen"})) return;
+  if (auto v = n["listen"]) {
+    if (r.string(v, "metrics.listen", c.metrics_listen) && c.metrics_listen.rfind(':') == std::string::npos)
+      r.error(v, "metrics.listen", "expected ADDRESS:PORT, e.g. 127.0.0.1:9310");
+  }
 }
 
 void read_control(YamlReader& r, const YAML::Node& n, Config& c) {
-  if (!r.map(n, "control", {"socket", "group"})) return;
+  if (!r.map(n, "control", {"socket", "group", "capture_dir"})) return;
+  if (auto v = n["capture_dir"]) r.string(v, "control.capture_dir", c.capture_dir);
   if (auto v = n["socket"]) r.string(v, "control.socket", c.control_socket);
   if (auto v = n["group"]) r.string(v, "control.group", c.control_group);
 }
@@ -213,7 +273,8 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   YamlReader r(name, diag);
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
-    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control", "rules"})) {
+    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control",
+                                    "rules", "syslog", "metrics"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -224,6 +285,8 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
       if (auto n = root["rules"]) read_rules_path(r, n, name, c);
       if (root["rules"] && root["acl"])
         r.error(root["acl"], "acl", "acl: and rules: both set, expected one policy (move the ACL's entries into the rule file)");
+      if (auto n = root["syslog"]) read_syslog(r, n, c);
+      if (auto n = root["metrics"]) read_metrics(r, n, c);
     }
   } catch (const YAML::Exception& e) {
     diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);

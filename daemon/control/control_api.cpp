@@ -33,16 +33,17 @@ std::string handle_control_request(const std::string& line, const ControlState& 
   std::string out;
   proto::JsonWriter w(out);
   if (cmd == "status") {
-    const StatusInfo s = state.status();
+    StatusInfo s = state.status();
+    if (state.rules_version) s.rules_version = state.rules_version();
     w.begin_object().field("v", 1).field("ok", true).key("data").begin_object();
     w.field("version", s.version).field("mode", s.mode).field("config", s.config).field("uptime_s", s.uptime_s);
     w.field("workers", s.workers).field("workers_alive", s.workers_alive).field("acl_rules", s.acl_rules);
+    w.field("rules_version", s.rules_version);
     w.end_object().end_object();
     return out;
   }
   if (cmd == "stats") {
-    const RunSummary s = state.stats();
-    std::string data = summary_json(s);
+    std::string data = state.stats_detail ? stats_json(state.stats_detail()) : summary_json(state.stats());
     if (!data.empty() && data.back() == '\n') data.pop_back();
     return "{\"v\":1,\"ok\":true,\"data\":" + data + "}";
   }

@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "daemon/control/stats_detail.hpp"
 #include "daemon/summary.hpp"
 
 namespace fg::daemon {
@@ -20,6 +21,7 @@ struct StatusInfo {
   std::uint32_t workers = 0;
   std::uint32_t workers_alive = 0;
   std::uint32_t acl_rules = 0;
+  std::string rules_version;  // the rule set in force (filled by the rules engine; "" = none loaded)
 };
 
 // What a command handler answers: `data` is a JSON value (object, array, ...) when ok,
@@ -38,6 +40,10 @@ using ControlCommand = std::function<ControlReply(const YAML::Node& request)>;
 struct ControlState {
   std::function<StatusInfo()> status;
   std::function<RunSummary()> stats;
+  // When set, `stats` answers with it (per worker, per port, export) instead of `stats`.
+  std::function<StatsDetail()> stats_detail;
+  // When set, fills StatusInfo::rules_version (the rules engine's version of the set in force).
+  std::function<std::string()> rules_version;
   std::map<std::string, ControlCommand> commands;
 };
 

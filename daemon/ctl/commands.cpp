@@ -5,13 +5,24 @@ namespace fg::ctl {
 
 int cmd_status(const CtlContext&);
 int cmd_stats(const CtlContext&);
+int cmd_flows(const CtlContext&);
+int cmd_events(const CtlContext&);
+int cmd_audit(const CtlContext&);
+int cmd_capture(const CtlContext&);
 int cmd_version(const CtlContext&);
 int cmd_rules(const CtlContext&);
 
 const std::vector<CommandEntry>& commands() {
   static const std::vector<CommandEntry> kCommands = {
-      {"status", "version, uptime, mode, workers alive, rule count", cmd_status},
-      {"stats", "packets, drops by reason, flows, PDUs per protocol, events", cmd_stats},
+      {"status", "version, uptime, mode, workers alive, rule set version", cmd_status},
+      {"stats", "packets, drops by reason, PDUs per protocol, per worker and per port", cmd_stats},
+      {"flows", "list|top [--addr A] [--port P] [--proto P] [--app A] [--by packets|bytes] [-n N]", cmd_flows,
+       "list top --addr --port --proto --app --by -n"},
+      {"events", "tail [-n N] [-f]: the newest events", cmd_events, "tail -n -f"},
+      {"audit", "tail [-n N] [-f] | verify --key PUB FILE...: audit records, tamper check", cmd_audit,
+       "tail verify -n -f --key"},
+      {"capture", "start --file NAME [--filter BPF] [--max-bytes N] [--max-seconds S] | stop | status", cmd_capture,
+       "start stop status --file --filter --max-bytes --max-seconds"},
       {"version", "this tool's version", cmd_version},
       {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
   };

@@ -23,6 +23,9 @@ struct CommandEntry {
   const char* name;
   const char* summary;  // one line for --help
   int (*run)(const CtlContext&);
+  // Words bash completion offers after the command name (subcommands and options), e.g.
+  // "tail verify -n -f --key". Optional: commands without it complete file names.
+  const char* words = "";
 };
 
 const std::vector<CommandEntry>& commands();

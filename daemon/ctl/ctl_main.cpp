@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
     return rest.empty() && !vm.count("help") ? kUsage : kOk;
   }
   const std::string cmd = rest.front();
+  if (cmd == "__words") {
+    // For bash completion (daemon/ctl/fieldguardctl.bash): the words after a command.
+    for (const auto& c : commands())
+      if (rest.size() > 1 && rest[1] == c.name) std::cout << c.words << "\n";
+    return kOk;
+  }
   ctx.args.assign(rest.begin() + 1, rest.end());
   for (const auto& c : commands())
     if (cmd == c.name) return c.run(ctx);

@@ -1,32 +1,154 @@
 #include "daemon/export/jsonl_file.hpp"
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
+
+#include "daemon/export/record_format.hpp"
+#include "daemon/export/seal_key.hpp"
+#include "protocols/common/json_writer.hpp"
 
 namespace fg::daemon {
 
-bool JsonlFile::open(const std::string& path) {
+namespace {
+
+std::uint64_t wall_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::uint64_t mono_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+std::string last_line_of(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return {};
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  // Records are well under 64 KiB; read the tail and take its last full line.
+  const long from = size > 65536 ? size - 65536 : 0;
+  std::fseek(f, from, SEEK_SET);
+  std::string buf(static_cast<std::size_t>(size - from), '\0');
+  const std::size_t n = std::fread(buf.data(), 1, buf.size(), f);
+  std::fclose(f);
+  buf.resize(n);
+  while (!buf.empty() && buf.back() == '\n') buf.pop_back();
+  const std::size_t nl = buf.rfind('\n');
+  return nl == std::string::npos ? (from == 0 ? buf : std::string()) : buf.substr(nl + 1);
+}
+
+bool JsonlFile::open(const std::string& path, const StreamOptions& opt) {
   close();
+  opt_ = opt;
+  path_ = path;
   if (path == "-") {
     f_ = stdout;
     owned_ = false;
-    return true;
+  } else {
+    if (opt_.chain) {
+      std::string last = last_line_of(path);
+      if (last.empty()) last = last_line_of(path + ".1");
+      chain_.resume(last);
+    }
+    f_ = std::fopen(path.c_str(), "ae");
+    owned_ = f_ != nullptr;
+    if (f_ == nullptr) return false;
+    ::fchmod(fileno(f_), 0640);  // records name devices and values: not for everyone
+    struct stat st{};
+    size_ = ::fstat(fileno(f_), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
   }
-  f_ = std::fopen(path.c_str(), "ae");
-  owned_ = f_ != nullptr;
-  return f_ != nullptr;
+  last_seal_ns_ = mono_ns();
+  return true;
 }
 
 void JsonlFile::write(const std::string& lines) {
   if (f_ == nullptr || lines.empty()) return;
-  std::fwrite(lines.data(), 1, lines.size(), f_);
+  std::size_t at = 0;
+  while (at < lines.size()) {
+    std::size_t nl = lines.find('\n', at);
+    if (nl == std::string::npos) nl = lines.size();
+    if (nl > at) write_line(lines.substr(at, nl - at));
+    at = nl + 1;
+  }
+}
+
+void JsonlFile::write_line(std::string line) {
+  // Rotate before stamping: a seal written by the rotation must come before this record in
+  // the chain. 100 bytes cover the chain members, 400 the seal that closes the file.
+  const std::uint64_t reserve = 100 + (opt_.seal_key != nullptr ? 400 : 0);
+  if (opt_.max_size > 0 && owned_ && size_ > 0 && size_ + line.size() + reserve > opt_.max_size) rotate();
+  if (f_ == nullptr) return;
+  std::uint64_t seq;
+  if (opt_.chain) {
+    seq = chain_.next_seq();
+    chain_.stamp(line);
+    ++unsealed_;
+  } else {
+    seq = ++plain_seq_;
+  }
+  std::fwrite(line.data(), 1, line.size(), f_);
+  std::fputc('\n', f_);
+  size_ += line.size() + 1;
+  if (opt_.forward) opt_.forward(line);
+  tail_.add(seq, std::move(line));
+}
+
+void JsonlFile::seal() {
+  if (f_ == nullptr || !opt_.chain || opt_.seal_key == nullptr || unsealed_ == 0) return;
+  const std::uint64_t seq = chain_.next_seq();
+  std::string line;
+  proto::JsonWriter w(line);
+  w.begin_object().field("ts", format_time(wall_ns())).field("event", "seal").field("name", opt_.name + ".seal");
+  w.field("records", unsealed_).field("key_id", opt_.seal_key->key_id());
+  w.field("sig", opt_.seal_key->sign(seal_message(seq, chain_.last_hash())));
+  w.end_object();
+  unsealed_ = 0;  // before write_line: the seal itself is not a record awaiting one
+  write_line(std::move(line));
+  unsealed_ = 0;
+  last_seal_ns_ = mono_ns();
+}
+
+void JsonlFile::rotate() {
+  // The old file ends sealed, so it verifies on its own; the chain goes on in the new one.
+  if (opt_.seal_key != nullptr && unsealed_ > 0) {
+    const std::uint64_t max = opt_.max_size;
+    opt_.max_size = 0;  // no rotation from inside the seal
+    seal();
+    opt_.max_size = max;
+  }
+  std::fclose(f_);
+  std::error_code ec;
+  namespace fs = std::filesystem;
+  if (opt_.keep == 0) {
+    fs::remove(path_, ec);
+  } else {
+    fs::remove(path_ + "." + std::to_string(opt_.keep), ec);
+    for (std::uint32_t i = opt_.keep; i > 1; --i)
+      fs::rename(path_ + "." + std::to_string(i - 1), path_ + "." + std::to_string(i), ec);
+    fs::rename(path_, path_ + ".1", ec);
+  }
+  f_ = std::fopen(path_.c_str(), "ae");
+  if (f_ != nullptr) ::fchmod(fileno(f_), 0640);
+  owned_ = f_ != nullptr;
+  size_ = 0;
+  ++rotations_;
 }
 
 void JsonlFile::flush() {
-  if (f_ != nullptr) std::fflush(f_);
+  if (f_ == nullptr) return;
+  if (opt_.seal_key != nullptr && unsealed_ > 0 && mono_ns() - last_seal_ns_ >= opt_.seal_interval_ns) seal();
+  std::fflush(f_);
 }
 
 void JsonlFile::close() {
   if (f_ != nullptr) {
+    seal();
     std::fflush(f_);
     if (owned_) std::fclose(f_);
   }

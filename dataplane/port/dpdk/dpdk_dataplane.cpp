@@ -31,6 +31,8 @@ struct DpdkDataplane::Worker {
   rte_mempool* pool = nullptr;
   std::uint64_t resets = 0;
   DpdkDataplane* owner = nullptr;
+  FlowMailbox flows{4096};
+  std::atomic<CaptureTap*> capture{nullptr};
 };
 
 namespace {
@@ -80,6 +82,10 @@ DpdkDataplane::~DpdkDataplane() {
 const Pipeline& DpdkDataplane::pipeline(std::uint32_t w) const noexcept { return workers_[w]->pipeline; }
 RingOutput& DpdkDataplane::output(std::uint32_t w) noexcept { return workers_[w]->out; }
 const WorkerShared& DpdkDataplane::shared(std::uint32_t w) const noexcept { return workers_[w]->shared; }
+FlowMailbox& DpdkDataplane::flow_mailbox(std::uint32_t w) noexcept { return workers_[w]->flows; }
+void DpdkDataplane::set_capture(std::uint32_t w, CaptureTap* tap) noexcept {
+  workers_[w]->capture.store(tap, std::memory_order_release);  // release: the tap is built
+}
 
 std::uint64_t DpdkDataplane::resets_sent() const noexcept {
   std::uint64_t n = 0;
@@ -278,6 +284,8 @@ void DpdkDataplane::run_worker(Worker& w) {
         burst[i] = &p;
       }
       w.pipeline.process(burst, n, now);
+      // acquire: the tap's contents; one load per burst, a pointer test when no capture runs
+      if (CaptureTap* tap = w.capture.load(std::memory_order_acquire)) tap->offer(burst, n);
 
       std::uint16_t ntx = 0, nback = 0, ndrop = 0;
       for (std::uint16_t i = 0; i < n; ++i) {
@@ -314,6 +322,7 @@ void DpdkDataplane::run_worker(Worker& w) {
         if (sent < nback) rte_pktmbuf_free_bulk(tx_back + sent, nback - sent);
       }
     }
+    w.flows.serve(w.pipeline.flows());  // a flow listing asked by the control thread, if any
     const std::uint64_t now = now_ns();
     if (now >= housekeeping_at) {
       w.pipeline.housekeeping(now);
@@ -321,6 +330,26 @@ void DpdkDataplane::run_worker(Worker& w) {
     }
   }
   rcu_->offline(w.id);
+}
+
+std::vector<PortCounters> DpdkDataplane::port_counters() const {
+  std::vector<PortCounters> out;
+  for (std::size_t i = 0; i < port_ids_.size(); ++i) {
+    rte_eth_stats st{};
+    rte_eth_stats_get(port_ids_[i], &st);
+    PortCounters c;
+    c.name = port_names_[i];
+    c.rx_packets = st.ipackets;
+    c.tx_packets = st.opackets;
+    c.rx_bytes = st.ibytes;
+    c.tx_bytes = st.obytes;
+    c.rx_missed = st.imissed;
+    c.rx_errors = st.ierrors;
+    c.tx_errors = st.oerrors;
+    c.rx_nombuf = st.rx_nombuf;
+    out.push_back(c);
+  }
+  return out;
 }
 
 std::string DpdkDataplane::port_report() const {

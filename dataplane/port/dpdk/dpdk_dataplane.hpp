@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/control/capture_tap.hpp"
+#include "dataplane/control/flow_mailbox.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "dataplane/rcu/rcu_domain.hpp"
 #include "dataplane/pipeline/ring_output.hpp"
@@ -16,6 +18,13 @@ namespace fg::dp {
 struct DpdkPortSpec {
   std::string name;    // configuration name (field0, plant0, ...)
   std::string device;  // ethdev name or devargs ("net_af_packet0,iface=veth1"): probed if absent
+};
+
+// One port's ethdev counters (rte_eth_stats), for `fieldguardctl stats` and metrics.
+struct PortCounters {
+  std::string name;
+  std::uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
+  std::uint64_t rx_missed = 0, rx_errors = 0, tx_errors = 0, rx_nombuf = 0;
 };
 
 struct DpdkOptions {
@@ -58,6 +67,11 @@ class DpdkDataplane {
   [[nodiscard]] const WorkerShared& shared(std::uint32_t w) const noexcept;
   [[nodiscard]] std::uint64_t resets_sent() const noexcept;
   [[nodiscard]] std::string port_report() const;  // per-port ethdev counters, human-readable
+  [[nodiscard]] std::vector<PortCounters> port_counters() const;
+  // Control plane: worker w's flow mailbox (served between bursts) and its capture tap
+  // (nullptr = no capture; replace only through the RCU domain: a worker may hold the old).
+  [[nodiscard]] FlowMailbox& flow_mailbox(std::uint32_t w) noexcept;
+  void set_capture(std::uint32_t w, CaptureTap* tap) noexcept;
   // Monotonic nanoseconds on the workers' clock (TSC based).
   [[nodiscard]] std::uint64_t now_ns() const noexcept;
   // Workers report a quiescent state here after every loop; tables they read (rule sets,

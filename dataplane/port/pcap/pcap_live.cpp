@@ -98,6 +98,7 @@ std::uint32_t PcapBridge::poll_once(Pipeline& pipeline, int timeout_ms, std::uin
     }
     if (n == 0) continue;
     pipeline.process(im.burst, n, now_ns);
+    if (capture_ != nullptr) capture_->offer(im.burst, n);
     pcap_t* out = im.handles[im.peer[i]];
     std::uint8_t rst[kMaxResetFrame];
     for (std::uint16_t k = 0; k < n; ++k) {

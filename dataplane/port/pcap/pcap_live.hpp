@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/control/capture_tap.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 
 namespace fg::dp {
@@ -30,11 +31,14 @@ class PcapBridge {
   // Waits up to `timeout_ms` for traffic and processes what arrived. Returns packets seen.
   std::uint32_t poll_once(Pipeline& pipeline, int timeout_ms, std::uint64_t now_ns);
   [[nodiscard]] const PcapBridgeStats& stats() const noexcept { return stats_; }
+  // Frames go to `tap` too while it is set (same thread: no RCU needed). nullptr = none.
+  void set_capture(CaptureTap* tap) noexcept { capture_ = tap; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   PcapBridgeStats stats_{};
+  CaptureTap* capture_ = nullptr;
 };
 
 }  // namespace fg::dp

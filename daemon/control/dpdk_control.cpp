@@ -1,0 +1,133 @@
+#include "daemon/control/dpdk_control.hpp"
+
+#include <thread>
+
+#include "daemon/control/flow_command.hpp"
+#include "daemon/control/tail_command.hpp"
+#include "daemon/export/record_writer.hpp"
+#include "daemon/export/syslog_exporter.hpp"
+
+#ifdef FG_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+namespace fg::daemon {
+
+namespace {
+constexpr auto kFlowAnswerTimeout = std::chrono::seconds(1);
+}
+
+ExportRow export_row(const SyslogExporter& s) {
+  const SyslogStats st = s.stats();
+  ExportRow r;
+  r.connected = st.connected;
+  r.sent = st.sent;
+  r.dropped = st.dropped;
+  r.queued_bytes = st.queued_bytes;
+  r.connects = st.connects;
+  r.connect_failures = st.connect_failures;
+  r.last_error = st.last_error;
+  return r;
+}
+
+DpdkControl::DpdkControl(const Config& cfg, dp::DpdkDataplane& dpl, RecordWriter& writer, LogFiles& logs,
+                         std::chrono::steady_clock::time_point started)
+    : cfg_(cfg), dpl_(dpl), writer_(writer), logs_(logs), started_(started),
+      last_loops_(dpl.worker_count(), 0), alive_(dpl.worker_count(), true), alive_count_(dpl.worker_count()),
+      last_check_(std::chrono::steady_clock::now()) {
+#ifdef FG_HAVE_SYSTEMD
+  std::uint64_t usec = 0;
+  watchdog_ = sd_watchdog_enabled(0, &usec) > 0;
+#endif
+}
+
+StatsDetail DpdkControl::detail() const {
+  StatsDetail d;
+  RunSummary& s = d.total;
+  for (std::uint32_t w = 0; w < dpl_.worker_count(); ++w) {
+    RunSummary one;
+    add_worker(one, dpl_.pipeline(w));
+    add_worker(s, dpl_.pipeline(w));
+    WorkerRow r;
+    r.id = w;
+    r.alive = alive_[w];
+    r.packets_in = one.packets_in;
+    r.bytes_in = one.bytes_in;
+    r.forwarded = one.forwarded;
+    r.dropped = one.dropped;
+    r.flows_active = one.flows_active;
+    r.loops = dpl_.shared(w).loops.load(std::memory_order_relaxed);
+    r.records_lost = const_cast<dp::DpdkDataplane&>(dpl_).output(w).lost.load(std::memory_order_relaxed);
+    s.records_lost += r.records_lost;
+    d.workers.push_back(r);
+  }
+  s.resets_sent = dpl_.resets_sent();
+  s.events = writer_.event_count();
+  s.audit_records = writer_.audit_count();
+  for (const auto& p : dpl_.port_counters())
+    d.ports.push_back({p.name, p.rx_packets, p.tx_packets, p.rx_bytes, p.tx_bytes, p.rx_missed, p.rx_errors, p.tx_errors});
+  if (logs_.syslog) d.syslog = export_row(*logs_.syslog);
+  return d;
+}
+
+bool DpdkControl::open(ControlState& state, std::string& error) {
+  state.stats_detail = [this] { return detail(); };
+  register_flow_command(
+      state,
+      [this](const dp::FlowRequest& req, std::vector<WorkerFlows>& out, std::string& err) {
+        for (std::uint32_t w = 0; w < dpl_.worker_count(); ++w)
+          if (!dpl_.flow_mailbox(w).post(req)) {
+            err = "worker " + std::to_string(w) + " has not answered an earlier flow request (stalled?)";
+            return false;
+          }
+        const auto give_up = std::chrono::steady_clock::now() + kFlowAnswerTimeout;
+        for (std::uint32_t w = 0; w < dpl_.worker_count(); ++w) {
+          while (!dpl_.flow_mailbox(w).answered()) {
+            if (std::chrono::steady_clock::now() > give_up) {
+              err = "worker " + std::to_string(w) + " did not answer within 1 s (stalled?)";
+              return false;
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+          }
+          const dp::FlowMailbox& m = dpl_.flow_mailbox(w);
+          out.push_back({w, std::vector<dp::FlowInfo>(m.results(), m.results() + m.count()), m.matched()});
+        }
+        return true;
+      },
+      [this] { return dpl_.now_ns(); }, &cfg_.acl);
+  register_tail_command(state, "events", logs_.events_or_null());
+  register_tail_command(state, "audit", logs_.audit_or_null());
+  CaptureHooks hooks;
+  hooks.workers = dpl_.worker_count();
+  hooks.install = [this](std::uint32_t w, dp::CaptureTap* tap) { dpl_.set_capture(w, tap); };
+  hooks.grace_start = [this] { return dpl_.rcu().start(); };
+  hooks.grace_done = [this](std::uint64_t t) { return dpl_.rcu().done(t); };
+  capture_ = std::make_unique<CaptureControl>(cfg_.capture_dir, hooks);
+  capture_->register_command(state);
+  if (!cfg_.metrics_listen.empty() && !metrics_.open(cfg_.metrics_listen, error)) return false;
+  return true;
+}
+
+void DpdkControl::poll() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_check_ >= std::chrono::seconds(1)) {
+    alive_count_ = 0;
+    for (std::uint32_t w = 0; w < dpl_.worker_count(); ++w) {
+      const std::uint64_t l = dpl_.shared(w).loops.load(std::memory_order_relaxed);
+      alive_[w] = l != last_loops_[w];
+      alive_count_ += alive_[w];
+      last_loops_[w] = l;
+    }
+    last_check_ = now;
+#ifdef FG_HAVE_SYSTEMD
+    // Fed only while every worker moves: a stalled worker lets systemd restart the daemon.
+    if (watchdog_ && alive_count_ == dpl_.worker_count()) sd_notify(0, "WATCHDOG=1");
+#endif
+  }
+  capture_->poll();
+  metrics_.poll([this] {
+    return stats_prometheus(detail(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  });
+}
+
+}  // namespace fg::daemon

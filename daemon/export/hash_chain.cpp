@@ -1,0 +1,64 @@
+#include "daemon/export/hash_chain.hpp"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+
+namespace fg::daemon {
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(len * 2, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    out[2 * i] = kHex[md[i] >> 4];
+    out[2 * i + 1] = kHex[md[i] & 15];
+  }
+  return out;
+}
+
+std::optional<ChainFields> parse_chain_fields(std::string_view line) {
+  // ...,"seq":123,"prev":"<64 hex>"}
+  constexpr std::string_view kPrev = ",\"prev\":\"";
+  if (line.size() < 64 + kPrev.size() + 2 || line.substr(line.size() - 2) != "\"}") return std::nullopt;
+  const std::size_t hex_at = line.size() - 2 - 64;
+  if (line.substr(hex_at - kPrev.size(), kPrev.size()) != kPrev) return std::nullopt;
+  ChainFields f;
+  f.prev = std::string(line.substr(hex_at, 64));
+  for (char c : f.prev)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+  const std::string_view head = line.substr(0, hex_at - kPrev.size());
+  const std::size_t at = head.rfind(",\"seq\":");
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::string_view num = head.substr(at + 7);
+  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), f.seq);
+  if (ec != std::errc{} || p != num.data() + num.size()) return std::nullopt;
+  return f;
+}
+
+std::string seal_message(std::uint64_t seq, std::string_view prev_hex) {
+  return "fieldguard-seal-v1\n" + std::to_string(seq) + "\n" + std::string(prev_hex);
+}
+
+void HashChain::resume(std::string_view last_line) {
+  if (auto f = parse_chain_fields(last_line)) {
+    next_seq_ = f->seq + 1;
+    last_hash_ = sha256_hex(last_line);
+  } else {
+    next_seq_ = 1;
+    last_hash_ = std::string(kGenesisHash);
+  }
+}
+
+void HashChain::stamp(std::string& line) {
+  if (line.empty() || line.back() != '}') return;
+  line.pop_back();
+  line += line.size() > 1 ? "," : "";
+  line += "\"seq\":" + std::to_string(next_seq_) + ",\"prev\":\"" + last_hash_ + "\"}";
+  last_hash_ = sha256_hex(line);
+  ++next_seq_;
+}
+
+}  // namespace fg::daemon

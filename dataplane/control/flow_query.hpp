@@ -1,0 +1,44 @@
+// Flow listings for the control plane: a worker copies the flows that match a filter (or the
+// top N by packets or bytes) out of its own table, into a buffer allocated beforehand.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/flow/flow_table.hpp"
+
+namespace fg::dp {
+
+enum class FlowOrder : std::uint8_t { Table, Packets, Bytes };
+
+struct FlowFilter {
+  IpAddr addr{};          // either endpoint
+  bool has_addr = false;
+  std::uint16_t port = 0;  // either endpoint; 0 = any
+  std::uint8_t ip_proto = 0;   // 0 = any
+  std::uint8_t app_proto = 0;  // proto::Protocol; 0 = any
+};
+
+// One flow as `fieldguardctl flows` shows it (a copy: the table moves on).
+struct FlowInfo {
+  FlowKey key;
+  std::uint64_t first_seen_ns = 0;
+  std::uint64_t last_seen_ns = 0;
+  std::uint64_t bytes[2] = {0, 0};  // from the client, from the server
+  std::uint32_t pkts[2] = {0, 0};
+  std::uint32_t rule = 0;
+  TcpState tcp = TcpState::None;
+  bool client_is_lo = true;
+  std::uint8_t app_proto = 0;
+  std::uint8_t action = 0;
+  bool blocked = false;
+};
+
+[[nodiscard]] bool flow_matches(const Flow& f, const FlowFilter& filter) noexcept;
+
+// Copies up to `cap` matching flows into `out` (with Table order, the first found; with
+// Packets/Bytes, the largest, in no particular order: the caller sorts). Returns how many
+// were copied; `matched` gets how many flows matched in all. Never allocates.
+std::uint32_t query_flows(const FlowTable& table, const FlowFilter& filter, FlowOrder order, FlowInfo* out,
+                          std::uint32_t cap, std::uint64_t& matched) noexcept;
+
+}  // namespace fg::dp
