@@ -6,12 +6,16 @@ namespace fg::ctl {
 int cmd_status(const CtlContext&);
 int cmd_stats(const CtlContext&);
 int cmd_version(const CtlContext&);
+int cmd_devices(const CtlContext&);
+int cmd_pki(const CtlContext&);
 
 const std::vector<CommandEntry>& commands() {
   static const std::vector<CommandEntry> kCommands = {
       {"status", "version, uptime, mode, workers alive, rule count", cmd_status},
       {"stats", "packets, drops by reason, flows, PDUs per protocol, events", cmd_stats},
       {"version", "this tool's version", cmd_version},
+      {"devices", "device inventory, admissions, leases; revoke ID; reload-crl", cmd_devices},
+      {"pki", "plant CA, device certificates, CRL (ca, issue, revoke, crl)", cmd_pki},
   };
   return kCommands;
 }
