@@ -8,6 +8,7 @@ int cmd_stats(const CtlContext&);
 int cmd_version(const CtlContext&);
 int cmd_devices(const CtlContext&);
 int cmd_pki(const CtlContext&);
+int cmd_rules(const CtlContext&);
 
 const std::vector<CommandEntry>& commands() {
   static const std::vector<CommandEntry> kCommands = {
@@ -16,6 +17,7 @@ const std::vector<CommandEntry>& commands() {
       {"version", "this tool's version", cmd_version},
       {"devices", "device inventory, admissions, leases; revoke ID; reload-crl", cmd_devices},
       {"pki", "plant CA, device certificates, CRL (ca, issue, revoke, crl)", cmd_pki},
+      {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
   };
   return kCommands;
 }
