@@ -3,12 +3,15 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/dpdk_control.hpp"
 #include "daemon/export/record_writer.hpp"
+#include "daemon/identity/identity_inventory.hpp"
+#include "daemon/identity/identity_runtime.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
@@ -69,6 +72,25 @@ int run_live(const Options& opt, const Config& cfg) {
     return 1;
   }
 
+  // Device identity (docs/IDENTITY.md): one stage per worker, leases, the identity service.
+  std::unique_ptr<IdentityRuntime> identity;
+  if (cfg.identity.enabled) {
+    rules::Inventory inventory;
+    if (!load_identity_inventory(cfg, inventory, error)) {
+      std::cerr << error;
+      return 1;
+    }
+    std::uint64_t south = 0;
+    for (const auto& [s_index, n_index] : pair_indices(cfg)) south |= 1ull << s_index;
+    identity = std::make_unique<IdentityRuntime>(cfg.identity, std::move(inventory), dpl.rcu(),
+                                                 [&dpl] { return dpl.now_ns(); }, south, dpl.worker_count());
+    for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) dpl.set_identity(w, &identity->stage(w));
+    if (!identity->start_service(error)) {
+      std::cerr << "fieldguardd: " << error << "\n";
+      return 1;
+    }
+  }
+
   ControlServer control;
   if (!opt.no_control) {
     const std::string path = !opt.control_socket.empty() ? opt.control_socket : cfg.control_socket;
@@ -92,12 +114,14 @@ int run_live(const Options& opt, const Config& cfg) {
     std::cerr << "fieldguardd: " << error << "\n";
     return 1;
   }
+  if (identity) identity->register_commands(state);
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
       dpl.output(w).event_ring.drain([&](const dp::EventEntry& e) { writer.event(e); });
       dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) { writer.audit(e); });
     }
+    if (identity) identity->poll(writer);
     writer.flush();
   };
 
@@ -124,6 +148,7 @@ int run_live(const Options& opt, const Config& cfg) {
   dpl.start();
   dpl.run_main();
   control_thread.join();
+  if (identity) identity->stop();  // no admission after the workers stop
   dpl.stop();
   drain();
 

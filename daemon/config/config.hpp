@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/identity/identity_settings.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
 
@@ -64,6 +65,8 @@ struct Config {
   std::string control_socket = "/run/fieldguard/control.sock";
   std::string control_group = "fieldguard";
   std::string capture_dir = "/var/lib/fieldguard/captures";  // where `capture start` writes
+  // `identity:` (docs/IDENTITY.md): the identity stage and the certificate identity service.
+  IdentitySettings identity;
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

@@ -274,7 +274,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
     if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control",
-                                    "rules", "syslog", "metrics"})) {
+                                    "rules", "syslog", "metrics", "identity"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -287,6 +287,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
         r.error(root["acl"], "acl", "acl: and rules: both set, expected one policy (move the ACL's entries into the rule file)");
       if (auto n = root["syslog"]) read_syslog(r, n, c);
       if (auto n = root["metrics"]) read_metrics(r, n, c);
+      if (auto n = root["identity"]) read_identity_settings(r, n, c.identity);
     }
   } catch (const YAML::Exception& e) {
     diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);

@@ -10,6 +10,8 @@ int cmd_events(const CtlContext&);
 int cmd_audit(const CtlContext&);
 int cmd_capture(const CtlContext&);
 int cmd_version(const CtlContext&);
+int cmd_devices(const CtlContext&);
+int cmd_pki(const CtlContext&);
 int cmd_rules(const CtlContext&);
 
 const std::vector<CommandEntry>& commands() {
@@ -24,6 +26,8 @@ const std::vector<CommandEntry>& commands() {
       {"capture", "start --file NAME [--filter BPF] [--max-bytes N] [--max-seconds S] | stop | status", cmd_capture,
        "start stop status --file --filter --max-bytes --max-seconds"},
       {"version", "this tool's version", cmd_version},
+      {"devices", "device inventory, admissions, leases; revoke ID; reload-crl", cmd_devices},
+      {"pki", "plant CA, device certificates, CRL (ca, issue, revoke, crl)", cmd_pki},
       {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
   };
   return kCommands;

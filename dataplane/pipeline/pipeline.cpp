@@ -27,6 +27,7 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
   // prefetches the next packet's flow entry.
   for (std::uint16_t i = 0; i < n; ++i) __builtin_prefetch(pkts[i]->data);
   for (std::uint16_t i = 0; i < n; ++i) decode(pkts[i]->data, pkts[i]->len, pkts[i]->link, pkts[i]->meta);
+  if (identity_ != nullptr) identity_->run(pkts, n, now_ns);  // who sent it, before any flow state
   for (std::uint16_t i = 0; i < n; ++i) {
     const PacketMeta& m = pkts[i]->meta;
     has_key_[i] = m.error == DecodeError::None && (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6);
@@ -59,7 +60,10 @@ void Pipeline::process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, st
   p.send_reset = false;
   const PacketMeta& m = p.meta;
 
-  if (m.error != DecodeError::None) {
+  if (identity_ != nullptr && identity_->dropped(i)) {
+    p.verdict = Action::Drop;
+    p.reason = DropReason::Identity;
+  } else if (m.error != DecodeError::None) {
     ++stats_.decode_errors[static_cast<int>(m.error)];
     app_.begin_packet(p, cfg_.malformed, 0);
     app_.raise({pipeline_events::decode_error_kind(m.error), p.len, 0});

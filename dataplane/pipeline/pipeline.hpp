@@ -7,6 +7,7 @@
 
 #include "dataplane/app/app_layer.hpp"
 #include "dataplane/flow/flow_table.hpp"
+#include "dataplane/identity/identity_stage.hpp"
 #include "dataplane/pipeline/packet.hpp"
 #include "dataplane/pipeline/worker_stats.hpp"
 #include "dataplane/tcp/stream_buffer.hpp"
@@ -41,6 +42,9 @@ class Pipeline final : private FlowReleaser {
   // The ACL in force; swapped by the control plane (issue 4 brings RCU rule sets). The
   // pointer is read once per burst.
   void set_acl(const rules::Acl* acl) noexcept { acl_.store(acl, std::memory_order_release); }
+  // The identity stage (docs/IDENTITY.md) this worker runs after decode; none by default.
+  // Set before the worker starts.
+  void set_identity(IdentityStage* stage) noexcept { identity_ = stage; }
 
   [[nodiscard]] const WorkerStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const FlowTable& flows() const noexcept { return flows_; }
@@ -62,6 +66,7 @@ class Pipeline final : private FlowReleaser {
   AppLayer app_;
   TcpReassembler reasm_;
   std::atomic<const rules::Acl*> acl_{nullptr};
+  IdentityStage* identity_ = nullptr;
   WorkerStats stats_{};
   // Per-burst scratch: each packet's flow key, hash and which endpoint sent it.
   FlowKey keys_[kMaxBurst];

@@ -86,6 +86,7 @@ FlowMailbox& DpdkDataplane::flow_mailbox(std::uint32_t w) noexcept { return work
 void DpdkDataplane::set_capture(std::uint32_t w, CaptureTap* tap) noexcept {
   workers_[w]->capture.store(tap, std::memory_order_release);  // release: the tap is built
 }
+void DpdkDataplane::set_identity(std::uint32_t w, IdentityStage* stage) noexcept { workers_[w]->pipeline.set_identity(stage); }
 
 std::uint64_t DpdkDataplane::resets_sent() const noexcept {
   std::uint64_t n = 0;

@@ -77,6 +77,8 @@ class DpdkDataplane {
   // Workers report a quiescent state here after every loop; tables they read (rule sets,
   // leases, SAs) are swapped through Snapshot<T>s on this domain. Valid after init().
   [[nodiscard]] RcuDomain& rcu() noexcept { return *rcu_; }
+  // Attaches worker w's identity stage (docs/IDENTITY.md); before start().
+  void set_identity(std::uint32_t w, IdentityStage* stage) noexcept;
 
   struct Worker;
 

@@ -1,0 +1,175 @@
+/* fieldguard device SDK (see fieldguard_device.h). */
+#include "fieldguard_device.h"
+
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char kPersonalisation[] = "fieldguard-device-sdk";
+/* Must match crypto/identity/admission_protocol.hpp on the gateway. */
+static const char kAdmit[] = "FGID/1 ADMIT\n";
+static const char kRenew[] = "FGID/1 RENEW\n";
+#define FGD_MAX_LINE 128
+
+const char *fgd_strerror(int code) {
+  switch (code) {
+    case FGD_OK: return "ok";
+    case FGD_ERR_ARGS: return "bad arguments (NULL pointer or missing configuration field)";
+    case FGD_ERR_CREDENTIALS: return "the CA, device certificate or key could not be parsed, or key and certificate do not match";
+    case FGD_ERR_RNG: return "the random generator could not be seeded";
+    case FGD_ERR_CONNECT: return "cannot connect to the gateway's identity service";
+    case FGD_ERR_HANDSHAKE: return "TLS handshake with the gateway failed";
+    case FGD_ERR_SERVER_CERT: return "the gateway's certificate is not trusted (not from the plant CA, or another name)";
+    case FGD_ERR_IO: return "connection to the gateway failed or timed out";
+    case FGD_ERR_PROTOCOL: return "the gateway's answer was not understood";
+    case FGD_ERR_REFUSED: return "the gateway refused admission";
+    default: return "unknown error";
+  }
+}
+
+static int copy_text(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src);
+  if (n >= cap) return 0;
+  memcpy(dst, src, n + 1);
+  return 1;
+}
+
+int fgd_init(fgd_client *c, const fgd_config *cfg) {
+  int rc;
+  if (c == NULL || cfg == NULL || cfg->host == NULL || cfg->port == NULL || cfg->ca_pem == NULL ||
+      cfg->cert_pem == NULL || cfg->key_pem == NULL)
+    return FGD_ERR_ARGS;
+  memset(c, 0, sizeof *c);
+  if (!copy_text(c->host, sizeof c->host, cfg->host) || !copy_text(c->port, sizeof c->port, cfg->port) ||
+      !copy_text(c->server_name, sizeof c->server_name, cfg->server_name ? cfg->server_name : cfg->host))
+    return FGD_ERR_ARGS;
+  c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
+  mbedtls_entropy_init(&c->entropy);
+  mbedtls_ctr_drbg_init(&c->drbg);
+  mbedtls_x509_crt_init(&c->ca);
+  mbedtls_x509_crt_init(&c->cert);
+  mbedtls_pk_init(&c->key);
+  mbedtls_ssl_config_init(&c->conf);
+  c->ready = 1;  /* from here fgd_close frees */
+
+  rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy, (const unsigned char *)kPersonalisation,
+                             sizeof kPersonalisation - 1);
+  if (rc != 0) { c->last_tls_error = rc; fgd_close(c); return FGD_ERR_RNG; }
+  if ((rc = mbedtls_x509_crt_parse(&c->ca, cfg->ca_pem, cfg->ca_pem_len)) != 0 ||
+      (rc = mbedtls_x509_crt_parse(&c->cert, cfg->cert_pem, cfg->cert_pem_len)) != 0 ||
+      (rc = mbedtls_pk_parse_key(&c->key, cfg->key_pem, cfg->key_pem_len, NULL, 0)) != 0 ||
+      (rc = mbedtls_pk_check_pair(&c->cert.pk, &c->key)) != 0) {
+    c->last_tls_error = rc;
+    fgd_close(c);
+    return FGD_ERR_CREDENTIALS;
+  }
+  rc = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) { c->last_tls_error = rc; fgd_close(c); return FGD_ERR_ARGS; }
+  /* TLS 1.2 at least; the gateway's certificate is always verified. */
+  mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
+  mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
+  mbedtls_ssl_conf_read_timeout(&c->conf, c->timeout_ms);
+  if ((rc = mbedtls_ssl_conf_own_cert(&c->conf, &c->cert, &c->key)) != 0) {
+    c->last_tls_error = rc;
+    fgd_close(c);
+    return FGD_ERR_CREDENTIALS;
+  }
+  return FGD_OK;
+}
+
+/* Parses "FGID/1 OK <device> <lease_s>" or "FGID/1 REFUSED <reason>". */
+static int parse_answer(const char *line, fgd_lease *lease) {
+  char word[16], a[65], b[16];
+  char extra;
+  if (sscanf(line, "FGID/1 %15s %64s %15s %c", word, a, b, &extra) == 3 && strcmp(word, "OK") == 0) {
+    char *end = NULL;
+    unsigned long v = strtoul(b, &end, 10);
+    if (end == b || *end != '\0' || v > 0xffffffffUL || b[0] == '-') return FGD_ERR_PROTOCOL;
+    memcpy(lease->device, a, strlen(a) + 1);
+    lease->lease_s = (uint32_t)v;
+    return FGD_OK;
+  }
+  if (sscanf(line, "FGID/1 %15s %64s %c", word, a, &extra) == 2 && strcmp(word, "REFUSED") == 0) {
+    memcpy(lease->reason, a, strlen(a) + 1);
+    return FGD_ERR_REFUSED;
+  }
+  return FGD_ERR_PROTOCOL;
+}
+
+static int exchange(fgd_client *c, const char *request, fgd_lease *lease) {
+  mbedtls_net_context net;
+  mbedtls_ssl_context ssl;
+  char line[FGD_MAX_LINE + 1];
+  size_t have = 0;
+  int rc, result;
+  if (c == NULL || lease == NULL || !c->ready) return FGD_ERR_ARGS;
+  memset(lease, 0, sizeof *lease);
+  mbedtls_net_init(&net);
+  mbedtls_ssl_init(&ssl);
+  if ((rc = mbedtls_net_connect(&net, c->host, c->port, MBEDTLS_NET_PROTO_TCP)) != 0) {
+    c->last_tls_error = rc;
+    result = FGD_ERR_CONNECT;
+    goto done;
+  }
+  if ((rc = mbedtls_ssl_setup(&ssl, &c->conf)) != 0 || (rc = mbedtls_ssl_set_hostname(&ssl, c->server_name)) != 0) {
+    c->last_tls_error = rc;
+    result = FGD_ERR_ARGS;
+    goto done;
+  }
+  mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, NULL, mbedtls_net_recv_timeout);
+  while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+    c->last_tls_error = rc;
+    result = rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ? FGD_ERR_SERVER_CERT : FGD_ERR_HANDSHAKE;
+    goto done;
+  }
+  {
+    size_t len = strlen(request), off = 0;
+    while (off < len) {
+      rc = mbedtls_ssl_write(&ssl, (const unsigned char *)request + off, len - off);
+      if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+      if (rc <= 0) { c->last_tls_error = rc; result = FGD_ERR_IO; goto done; }
+      off += (size_t)rc;
+    }
+  }
+  while (have < FGD_MAX_LINE && memchr(line, '\n', have) == NULL) {
+    rc = mbedtls_ssl_read(&ssl, (unsigned char *)line + have, FGD_MAX_LINE - have);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+    if (rc <= 0) break;  /* close_notify or error: judge what arrived */
+    have += (size_t)rc;
+  }
+  line[have] = '\0';
+  {
+    char *nl = strchr(line, '\n');
+    if (nl == NULL) {
+      c->last_tls_error = rc;
+      result = have == 0 ? FGD_ERR_IO : FGD_ERR_PROTOCOL;
+      goto done;
+    }
+    *nl = '\0';
+  }
+  result = parse_answer(line, lease);
+  mbedtls_ssl_close_notify(&ssl);
+done:
+  mbedtls_ssl_free(&ssl);
+  mbedtls_net_free(&net);
+  return result;
+}
+
+int fgd_admit(fgd_client *c, fgd_lease *lease) { return exchange(c, kAdmit, lease); }
+int fgd_renew(fgd_client *c, fgd_lease *lease) { return exchange(c, kRenew, lease); }
+
+void fgd_close(fgd_client *c) {
+  if (c == NULL || !c->ready) return;
+  mbedtls_ssl_config_free(&c->conf);
+  mbedtls_pk_free(&c->key);
+  mbedtls_x509_crt_free(&c->cert);
+  mbedtls_x509_crt_free(&c->ca);
+  mbedtls_ctr_drbg_free(&c->drbg);
+  mbedtls_entropy_free(&c->entropy);
+  c->ready = 0;
+}

@@ -1,0 +1,59 @@
+// Device identity in a running daemon: the snapshot workers read, one identity stage per
+// worker, the authority (leases, events) and the certificate identity service, plus the
+// `devices` control command. The live modes create one after the dataplane is initialised
+// and call poll() from their control thread.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/identity/identity_service.hpp"
+#include "daemon/control/control_api.hpp"
+#include "daemon/export/record_writer.hpp"
+#include "daemon/identity/identity_authority.hpp"
+#include "daemon/identity/identity_settings.hpp"
+#include "dataplane/identity/identity_stage.hpp"
+#include "dataplane/rcu/rcu_domain.hpp"
+
+namespace fg::daemon {
+
+class IdentityRuntime {
+ public:
+  // `south_ports`: bit i set when port index i is a field port. `dataplane_now_ns` is the
+  // clock the workers pass to Pipeline::process (lease deadlines are set on it).
+  IdentityRuntime(const IdentitySettings& s, rules::Inventory inventory, dp::RcuDomain& rcu,
+                  std::function<std::uint64_t()> dataplane_now_ns, std::uint64_t south_ports, std::uint32_t workers);
+  ~IdentityRuntime();
+
+  // The stage worker w runs (attach with Pipeline::set_identity before workers start).
+  [[nodiscard]] dp::IdentityStage& stage(std::uint32_t w) noexcept { return *stages_[w]; }
+  // Starts the certificate identity service when the settings name a CA. False with error.
+  bool start_service(std::string& error);
+  // Control thread, a few times a second: findings to events, lease expiry, CRL file changes.
+  void poll(RecordWriter& writer);
+  // Registers `devices` (list, admitted, leases, revoke, reload-crl).
+  void register_commands(ControlState& state);
+  void stop();
+
+  [[nodiscard]] IdentityAuthority& authority() noexcept { return *authority_; }
+  [[nodiscard]] std::uint16_t service_port() const noexcept { return service_.port(); }
+
+ private:
+  bool reload_crl(std::string& error);
+  std::string stats_json() const;
+
+  IdentitySettings settings_;
+  dp::Snapshot<dp::IdentityTable> table_;
+  std::unique_ptr<IdentityAuthority> authority_;
+  std::vector<std::unique_ptr<dp::IdentityStage>> stages_;
+  crypto::IdentityService service_;
+  std::timespec crl_mtime_{};
+  std::uint64_t last_crl_check_ns_ = 0;
+  std::function<std::uint64_t()> now_;
+};
+
+}  // namespace fg::daemon
