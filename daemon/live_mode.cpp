@@ -11,6 +11,7 @@
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
+#include "daemon/tunnel_service.hpp"
 #include "dataplane/port/dpdk/dpdk_dataplane.hpp"
 
 #ifdef FG_HAVE_SYSTEMD
@@ -68,6 +69,13 @@ int run_live(const Options& opt, const Config& cfg) {
     return 1;
   }
 
+  std::unique_ptr<dp::Tunnel> tunnel;
+  if (!make_tunnel(cfg, dpl.rcu(), dpl.worker_count(), south_port_mask(cfg), &writer, tunnel, error)) {
+    std::cerr << "fieldguardd: " << error << (error.ends_with('\n') ? "" : "\n");
+    return 1;
+  }
+  for (std::uint32_t w = 0; tunnel && w < dpl.worker_count(); ++w) dpl.set_stage(w, tunnel->stage(w));
+
   ControlServer control;
   if (!opt.no_control) {
     const std::string path = !opt.control_socket.empty() ? opt.control_socket : cfg.control_socket;
@@ -88,6 +96,7 @@ int run_live(const Options& opt, const Config& cfg) {
   ControlState state;
   state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), alive); };
   state.stats = [&] { return collect(dpl, writer); };
+  if (tunnel) register_tunnel_commands(state, *tunnel, writer, [&dpl] { return dpl.now_ns(); });
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
@@ -102,6 +111,7 @@ int run_live(const Options& opt, const Config& cfg) {
     while (g_signal == 0) {
       drain();
       control.poll(10, [&](const std::string& line) { return handle_control_request(line, state); });
+      if (tunnel) tunnel_tick(*tunnel, writer, dpl.now_ns());
       const auto now = std::chrono::steady_clock::now();
       if (now - last_alive_check > std::chrono::seconds(1)) {
         alive = 0;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config/tunnel_config.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
 
@@ -41,6 +42,7 @@ struct Config {
   std::string audit_log;
   std::string control_socket = "/run/fieldguard/control.sock";
   std::string control_group = "fieldguard";
+  TunnelConfig tunnel{};  // `tunnel:` (docs/TUNNEL.md)
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

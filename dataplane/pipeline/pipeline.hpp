@@ -8,6 +8,7 @@
 #include "dataplane/app/app_layer.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/pipeline/packet.hpp"
+#include "dataplane/pipeline/packet_stage.hpp"
 #include "dataplane/pipeline/worker_stats.hpp"
 #include "dataplane/tcp/stream_buffer.hpp"
 #include "dataplane/tcp/tcp_reassembler.hpp"
@@ -41,6 +42,8 @@ class Pipeline final : private FlowReleaser {
   // The ACL in force; swapped by the control plane (issue 4 brings RCU rule sets). The
   // pointer is read once per burst.
   void set_acl(const rules::Acl* acl) noexcept { acl_.store(acl, std::memory_order_release); }
+  // A stage around inspection (the ESP tunnel); set before the worker starts.
+  void set_stage(PacketStage* stage) noexcept { stage_ = stage; }
 
   [[nodiscard]] const WorkerStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const FlowTable& flows() const noexcept { return flows_; }
@@ -54,6 +57,7 @@ class Pipeline final : private FlowReleaser {
   void process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
   Flow* flow_for(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns, bool& created) noexcept;
   void apply(Packet& p, Action a) noexcept;
+  void process_staged(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept;
 
   PipelineConfig cfg_;
   RecordOutput& out_;
@@ -62,6 +66,7 @@ class Pipeline final : private FlowReleaser {
   AppLayer app_;
   TcpReassembler reasm_;
   std::atomic<const rules::Acl*> acl_{nullptr};
+  PacketStage* stage_ = nullptr;
   WorkerStats stats_{};
   // Per-burst scratch: each packet's flow key, hash and which endpoint sent it.
   FlowKey keys_[kMaxBurst];

@@ -33,6 +33,7 @@ enum class DropReason : std::uint8_t {
   Policy,      // an ACL/rule said drop, reset or block
   Blocked,     // flow blocked earlier
   TableFull,   // no flow entry and the table-full policy is drop
+  Tunnel,      // the ESP tunnel dropped it (failed ICV/replay check, no SA, ...): see its counters
   kCount,
 };
 
@@ -44,6 +45,7 @@ constexpr std::string_view drop_reason_name(DropReason r) noexcept {
     case DropReason::Policy: return "policy";
     case DropReason::Blocked: return "blocked";
     case DropReason::TableFull: return "table_full";
+    case DropReason::Tunnel: return "tunnel";
     case DropReason::kCount: break;
   }
   return "none";

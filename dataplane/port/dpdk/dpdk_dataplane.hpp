@@ -63,6 +63,8 @@ class DpdkDataplane {
   // Workers report a quiescent state here after every loop; tables they read (rule sets,
   // leases, SAs) are swapped through Snapshot<T>s on this domain. Valid after init().
   [[nodiscard]] RcuDomain& rcu() noexcept { return *rcu_; }
+  // Puts a stage (the ESP tunnel) around worker `w`'s inspection; after init(), before start().
+  void set_stage(std::uint32_t w, PacketStage* stage) noexcept;
 
   struct Worker;
 
