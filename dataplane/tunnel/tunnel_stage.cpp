@@ -178,10 +178,27 @@ void TunnelStage::decapsulate(Packet& p, std::uint32_t off, const SaTable& table
     case esp::ReplayWindow::Check::Replay: drop(p, *sa, static_cast<int>(SaDrop::Replay)); return;
     case esp::ReplayWindow::Check::OutOfWindow: drop(p, *sa, static_cast<int>(SaDrop::OutOfWindow)); return;
   }
+  // With ESN a number below the window is guessed to belong to the next 2^32 subspace (RFC 4303
+  // A2.2); if it fails there, a copy is tried in the current subspace so that a stale packet
+  // is counted as what it is (out of window or replay), not as a forgery. Rare, so a copy.
+  const bool guessed_ahead = sa->esn && (seq >> 32) > (sa->window.top() >> 32) && sa->window.top() != 0;
+  const bool can_retry = guessed_ahead && esp_len <= scratch_.size();
+  if (can_retry) std::memcpy(scratch_.data(), esp_hdr, esp_len);
   const esp::Opened o = esp::open(sa->gcm[worker_], sa->salt, sa->esn, seq, esp_hdr, esp_len);
   switch (o.status) {
     case esp::OpenStatus::Ok: break;
-    case esp::OpenStatus::Auth: drop(p, *sa, static_cast<int>(SaDrop::Auth)); return;
+    case esp::OpenStatus::Auth:
+      if (can_retry) {
+        const std::uint64_t alt = seq - (std::uint64_t{1} << 32);
+        const auto verdict = sa->window.check(alt);
+        if (verdict != esp::ReplayWindow::Check::Ok &&
+            esp::open(sa->gcm[worker_], sa->salt, true, alt, scratch_.data(), esp_len).status != esp::OpenStatus::Auth) {
+          drop(p, *sa, static_cast<int>(verdict == esp::ReplayWindow::Check::Replay ? SaDrop::Replay : SaDrop::OutOfWindow));
+          return;
+        }
+      }
+      drop(p, *sa, static_cast<int>(SaDrop::Auth));
+      return;
     case esp::OpenStatus::BadPadding:
       sa->window.accept(seq);  // authentic, so the number is used up even though we discard it
       drop(p, *sa, static_cast<int>(SaDrop::BadPadding));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "dataplane/pipeline/packet_stage.hpp"
 #include "dataplane/tunnel/tunnel_counters.hpp"
@@ -18,7 +19,7 @@ struct SaTable;
 
 class TunnelStage final : public PacketStage {
  public:
-  TunnelStage(Tunnel& tunnel, std::uint32_t worker) noexcept : tunnel_(tunnel), worker_(worker) {}
+  TunnelStage(Tunnel& tunnel, std::uint32_t worker) : tunnel_(tunnel), worker_(worker), scratch_(kScratchBytes) {}
 
   std::uint16_t before(Packet* const* pkts, std::uint16_t n, Packet** inspect, std::uint64_t now_ns) noexcept override;
   void after(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept override;
@@ -48,6 +49,9 @@ class TunnelStage final : public PacketStage {
   std::uint64_t arp_sent_ns_ = 0;
   std::uint8_t mark_[kMaxBurst] = {};
   std::uint16_t todo_[kMaxBurst] = {};
+  // Room to retry authenticating a stale ESN packet (allocated once, with the stage).
+  static constexpr std::size_t kScratchBytes = 9216 + 64;
+  std::vector<std::uint8_t> scratch_;
 };
 
 }  // namespace fg::dp
