@@ -16,7 +16,7 @@ enum class TunnelDrop : std::uint8_t {
   TooBig,       // the encapsulated packet would exceed the tunnel MTU
   NoRoom,       // the buffer has no head/tail room to grow the frame (or is chained)
   NoInnerMac,   // decapsulated packet for a host whose MAC is unknown and no south_mac
-  NotEthernet,  // protected traffic on a link type the tunnel cannot frame
+  NotEthernet,  // protected traffic on a link type the tunnel cannot frame (Linux SLL, IPv6-only)
   Dummy,        // next header 59: a dummy packet, discarded as RFC 4303 §2.6 says
   kCount,
 };

@@ -40,6 +40,19 @@ std::uint16_t ipv4_checksum(const std::uint8_t* h) noexcept {
   return static_cast<std::uint16_t>(~sum);
 }
 
+// Bytes of link header an outer IPv4 packet gets on `link`; -1 where we cannot frame one.
+// Ethernet is what ports carry; the others occur in capture files replayed offline.
+int outer_link_bytes(LinkType link) noexcept {
+  switch (link) {
+    case LinkType::Ethernet: return 14;
+    case LinkType::Null:
+    case LinkType::Loop: return 4;
+    case LinkType::RawIp:
+    case LinkType::Ipv4: return 0;
+    default: return -1;
+  }
+}
+
 // Length of the IP datagram at `ip` from its own header (decode checked it lies in the frame).
 std::uint32_t ip_length(const std::uint8_t* ip) noexcept {
   return (ip[0] >> 4) == 4 ? be16(ip + 2) : 40u + be16(ip + 4);
@@ -277,7 +290,7 @@ void TunnelStage::after(Packet* const* pkts, std::uint16_t n, std::uint64_t now_
     bool protect = p.protect;
     for (std::size_t j = 0; !protect && j < s.selectors.size(); ++j) protect = s.selectors[j].matches(meta);
     if (!protect) continue;
-    if (p.link != LinkType::Ethernet) {
+    if (outer_link_bytes(p.link) < 0) {
       drop(p, TunnelDrop::NotEthernet);  // protected traffic never leaves in the clear
       continue;
     }
@@ -338,11 +351,14 @@ void TunnelStage::encapsulate(Packet& p, SaState& sa, std::uint64_t seq, std::ui
   std::uint8_t* const buf_end = p.data + p.len + p.tailroom;
   std::uint8_t* esp_hdr = inner - esp::kPrefixBytes;
   std::uint8_t* outer_ip = esp_hdr - kOuterIpBytes;
-  std::uint8_t* eth = outer_ip - kEthBytes;
+  const int link_len = outer_link_bytes(p.link);
+  std::uint8_t* eth = outer_ip - link_len;
   if (eth < buf_start || inner + inner_len + trailer > buf_end) return drop(p, TunnelDrop::NoRoom);
+  // The original link header, read before the outer headers overwrite it.
+  const std::uint8_t null_first = p.data[0];
 
   // Replies come back through the tunnel: remember which MAC this field host has.
-  if (v4) tunnel_.hosts().learn(be32(inner + 12), m.src_mac.data());
+  if (v4 && p.link == LinkType::Ethernet) tunnel_.hosts().learn(be32(inner + 12), m.src_mac.data());
   // DSCP and ECN carried outward (RFC 4301 §5.1.2.1, RFC 6040 normal mode).
   const std::uint8_t tos = v4 ? inner[1] : static_cast<std::uint8_t>((be16(inner) >> 4) & 0xff);
 
@@ -366,12 +382,20 @@ void TunnelStage::encapsulate(Packet& p, SaState& sa, std::uint64_t seq, std::ui
   put32(outer_ip + 12, s.local_ip);
   put32(outer_ip + 16, s.remote_ip);
   put16(outer_ip + 10, ipv4_checksum(outer_ip));
-  put_mac(eth, nh);
-  std::memcpy(eth + 6, s.local_mac.data(), 6);
-  put16(eth + 12, kEtherIpv4);
+  if (p.link == LinkType::Ethernet) {
+    put_mac(eth, nh);
+    std::memcpy(eth + 6, s.local_mac.data(), 6);
+    put16(eth + 12, kEtherIpv4);
+  } else if (p.link == LinkType::Loop || p.link == LinkType::Null) {
+    // AF_INET (2): network order for LOOP; for NULL the capturing host's order, which the
+    // original header shows (a non-zero first byte means little-endian).
+    const bool little = p.link == LinkType::Null && null_first != 0;
+    const std::uint8_t af[4] = {static_cast<std::uint8_t>(little ? 2 : 0), 0, 0, static_cast<std::uint8_t>(little ? 0 : 2)};
+    std::memcpy(eth, af, 4);
+  }
 
   p.data = eth;
-  p.len = kEthBytes + kOuterIpBytes + esp_len;
+  p.len = static_cast<std::uint32_t>(link_len) + kOuterIpBytes + esp_len;
   p.headroom = static_cast<std::uint16_t>(p.data - buf_start);
   p.tailroom = static_cast<std::uint32_t>(buf_end - (p.data + p.len));
   ++c_.encapsulated;
