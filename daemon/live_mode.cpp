@@ -15,6 +15,7 @@
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
+#include "daemon/tunnel_service.hpp"
 #include "dataplane/port/dpdk/dpdk_dataplane.hpp"
 
 #ifdef FG_HAVE_SYSTEMD
@@ -90,6 +91,12 @@ int run_live(const Options& opt, const Config& cfg) {
       return 1;
     }
   }
+  std::unique_ptr<dp::Tunnel> tunnel;
+  if (!make_tunnel(cfg, dpl.rcu(), dpl.worker_count(), south_port_mask(cfg), &writer, tunnel, error)) {
+    std::cerr << "fieldguardd: " << error << (error.ends_with('\n') ? "" : "\n");
+    return 1;
+  }
+  for (std::uint32_t w = 0; tunnel && w < dpl.worker_count(); ++w) dpl.set_stage(w, tunnel->stage(w));
 
   ControlServer control;
   if (!opt.no_control) {
@@ -115,6 +122,7 @@ int run_live(const Options& opt, const Config& cfg) {
     return 1;
   }
   if (identity) identity->register_commands(state);
+  if (tunnel) register_tunnel_commands(state, *tunnel, writer, [&dpl] { return dpl.now_ns(); });
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
@@ -130,6 +138,7 @@ int run_live(const Options& opt, const Config& cfg) {
       drain();
       control.poll(10, [&](const std::string& line) { return handle_control_request(line, state); });
       dctl.poll();
+      if (tunnel) tunnel_tick(*tunnel, writer, dpl.now_ns());
       if (idle_ms > 0) {
         std::uint64_t last_rx = 0;
         for (std::uint32_t w = 0; w < dpl.worker_count(); ++w)

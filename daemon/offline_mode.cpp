@@ -7,6 +7,7 @@
 #include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
+#include "daemon/tunnel_service.hpp"
 #include "dataplane/port/pcap/pcap_replay.hpp"
 
 namespace fg::daemon {
@@ -20,6 +21,15 @@ int run_offline(const Options& opt, const Config& cfg) {
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Skip);  // what a capture missed never comes
   dp::Pipeline pipeline(pc, out);
   pipeline.set_acl(&cfg.acl);
+  // The tunnel: every frame of a capture counts as from the field side (port 0).
+  dp::RcuDomain rcu(1);
+  std::unique_ptr<dp::Tunnel> tunnel;
+  std::string tunnel_error;
+  if (!make_tunnel(cfg, rcu, 1, 1, &writer, tunnel, tunnel_error)) {
+    std::cerr << "fieldguardd: " << tunnel_error << (tunnel_error.ends_with('\n') ? "" : "\n");
+    return 1;
+  }
+  if (tunnel) pipeline.set_stage(tunnel->stage(0));
 
   const dp::ReplayResult r = dp::replay_capture(opt.read, opt.write, pipeline);
   writer.flush();
@@ -36,6 +46,7 @@ int run_offline(const Options& opt, const Config& cfg) {
   s.audit_records = writer.audit_count();
   s.seconds = r.seconds;
   if (!opt.quiet) std::cerr << format_summary(s, "fieldguardd: " + opt.read);
+  if (tunnel && !opt.quiet) std::cerr << "fieldguardd: tunnel: " << tunnel->report_json() << "\n";
   if (!opt.summary_json.empty()) {
     std::ofstream(opt.summary_json) << summary_json(s);
   }

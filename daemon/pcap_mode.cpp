@@ -13,6 +13,7 @@
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
+#include "daemon/tunnel_service.hpp"
 #include "dataplane/port/pcap/pcap_live.hpp"
 #include "dataplane/rcu/rcu_domain.hpp"
 
@@ -51,6 +52,15 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   // swaps while serving the control socket are freed on the next round.
   dp::RcuDomain rcu(1);
   rcu.online(0);
+  std::unique_ptr<dp::Tunnel> tunnel;
+  {
+    std::string terr;
+    if (!make_tunnel(cfg, rcu, 1, south_port_mask(cfg), &writer, tunnel, terr)) {
+      std::cerr << "fieldguardd: " << terr << (terr.ends_with('\n') ? "" : "\n");
+      return 1;
+    }
+    if (tunnel) pipeline.set_stage(tunnel->stage(0));
+  }
 
   std::vector<std::string> ifaces;
   for (const auto& p : cfg.ports) ifaces.push_back(p.device);
@@ -91,6 +101,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
 #ifdef FG_HAVE_SYSTEMD
   sd_notify(0, "READY=1");
 #endif
+  if (tunnel) register_tunnel_commands(state, *tunnel, writer, mono_ns);
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
@@ -103,6 +114,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     const std::uint64_t now = mono_ns();
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
     rcu.quiescent(0);
+    if (tunnel) tunnel_tick(*tunnel, writer, mono_ns());
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
     pctl.poll();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/identity/identity_settings.hpp"
+#include "daemon/config/tunnel_config.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
 
@@ -67,6 +68,7 @@ struct Config {
   std::string capture_dir = "/var/lib/fieldguard/captures";  // where `capture start` writes
   // `identity:` (docs/IDENTITY.md): the identity stage and the certificate identity service.
   IdentitySettings identity;
+  TunnelConfig tunnel{};  // `tunnel:` (docs/TUNNEL.md)
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

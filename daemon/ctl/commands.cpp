@@ -13,6 +13,7 @@ int cmd_version(const CtlContext&);
 int cmd_devices(const CtlContext&);
 int cmd_pki(const CtlContext&);
 int cmd_rules(const CtlContext&);
+int cmd_tunnel(const CtlContext&);
 
 const std::vector<CommandEntry>& commands() {
   static const std::vector<CommandEntry> kCommands = {
@@ -29,6 +30,7 @@ const std::vector<CommandEntry>& commands() {
       {"devices", "device inventory, admissions, leases; revoke ID; reload-crl", cmd_devices},
       {"pki", "plant CA, device certificates, CRL (ca, issue, revoke, crl)", cmd_pki},
       {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
+      {"tunnel", "ESP tunnel: SAs (SPI, direction, packets, drops by reason, rekeys); tunnel rekey|install FILE", cmd_tunnel},
   };
   return kCommands;
 }

@@ -22,6 +22,12 @@ struct Packet {
   Action verdict = Action::Allow;
   DropReason reason = DropReason::None;
   PacketMeta meta;
+  // Room around `data` in the backend's buffer: stages that grow a frame (ESP encapsulation)
+  // write into it and move `data`/`len`; the backend sends what `data`/`len` say.
+  std::uint16_t headroom = 0;
+  std::uint32_t tailroom = 0;
+  bool reflect = false;          // forwarded back out of in_port (an ARP answer), not to the peer
+  bool protect = false;          // a policy wants this packet in the ESP tunnel (dataplane/tunnel)
   [[nodiscard]] bool forwarded() const noexcept { return reason == DropReason::None; }
 };
 

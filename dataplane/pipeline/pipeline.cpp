@@ -20,6 +20,7 @@ void Pipeline::release(Flow& f) noexcept {
 }
 
 void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept {
+  if (stage_ != nullptr) return process_staged(pkts, n, now_ns);  // ESP/ARP around inspection
   ++stats_.bursts;
   const rules::Acl* acl = acl_.load(std::memory_order_acquire);  // acquire: see the whole ACL
   // Three passes so memory latency overlaps work: decode (after prefetching every frame), then

@@ -9,6 +9,7 @@
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/identity/identity_stage.hpp"
 #include "dataplane/pipeline/packet.hpp"
+#include "dataplane/pipeline/packet_stage.hpp"
 #include "dataplane/pipeline/worker_stats.hpp"
 #include "dataplane/tcp/stream_buffer.hpp"
 #include "dataplane/tcp/tcp_reassembler.hpp"
@@ -45,6 +46,8 @@ class Pipeline final : private FlowReleaser {
   // The identity stage (docs/IDENTITY.md) this worker runs after decode; none by default.
   // Set before the worker starts.
   void set_identity(IdentityStage* stage) noexcept { identity_ = stage; }
+  // A stage around inspection (the ESP tunnel); set before the worker starts.
+  void set_stage(PacketStage* stage) noexcept { stage_ = stage; }
 
   [[nodiscard]] const WorkerStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const FlowTable& flows() const noexcept { return flows_; }
@@ -58,6 +61,7 @@ class Pipeline final : private FlowReleaser {
   void process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
   Flow* flow_for(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns, bool& created) noexcept;
   void apply(Packet& p, Action a) noexcept;
+  void process_staged(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept;
 
   PipelineConfig cfg_;
   RecordOutput& out_;
@@ -67,6 +71,7 @@ class Pipeline final : private FlowReleaser {
   TcpReassembler reasm_;
   std::atomic<const rules::Acl*> acl_{nullptr};
   IdentityStage* identity_ = nullptr;
+  PacketStage* stage_ = nullptr;
   WorkerStats stats_{};
   // Per-burst scratch: each packet's flow key, hash and which endpoint sent it.
   FlowKey keys_[kMaxBurst];

@@ -34,6 +34,7 @@ enum class DropReason : std::uint8_t {
   Blocked,     // flow blocked earlier
   TableFull,   // no flow entry and the table-full policy is drop
   Identity,    // the identity stage: the frame violates a device binding (enforce mode)
+  Tunnel,      // the ESP tunnel dropped it (failed ICV/replay check, no SA, ...): see its counters
   kCount,
 };
 
@@ -46,6 +47,7 @@ constexpr std::string_view drop_reason_name(DropReason r) noexcept {
     case DropReason::Blocked: return "blocked";
     case DropReason::TableFull: return "table_full";
     case DropReason::Identity: return "identity";
+    case DropReason::Tunnel: return "tunnel";
     case DropReason::kCount: break;
   }
   return "none";

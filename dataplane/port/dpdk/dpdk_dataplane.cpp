@@ -69,6 +69,15 @@ bool find_or_probe(const std::string& device, std::uint16_t& port, std::string& 
   return true;
 }
 
+// Points the (single-segment) mbuf at the frame a stage left in its buffer.
+inline void sync_mbuf(rte_mbuf* m, std::uint8_t* data, std::uint32_t len) noexcept {
+  auto* base = static_cast<std::uint8_t*>(m->buf_addr);
+  if (data == base + m->data_off && len == m->data_len) return;
+  m->data_off = static_cast<std::uint16_t>(data - base);
+  m->data_len = static_cast<std::uint16_t>(len);
+  m->pkt_len = len;
+}
+
 }  // namespace
 
 DpdkDataplane::DpdkDataplane() = default;
@@ -87,6 +96,7 @@ void DpdkDataplane::set_capture(std::uint32_t w, CaptureTap* tap) noexcept {
   workers_[w]->capture.store(tap, std::memory_order_release);  // release: the tap is built
 }
 void DpdkDataplane::set_identity(std::uint32_t w, IdentityStage* stage) noexcept { workers_[w]->pipeline.set_identity(stage); }
+void DpdkDataplane::set_stage(std::uint32_t w, PacketStage* stage) noexcept { workers_[w]->pipeline.set_stage(stage); }
 
 std::uint64_t DpdkDataplane::resets_sent() const noexcept {
   std::uint64_t n = 0;
@@ -282,6 +292,10 @@ void DpdkDataplane::run_worker(Worker& w) {
         p.frame = ++frames[pi];
         p.ts_ns = wall0_ns_ + now;
         p.handle = m;
+        // A chained mbuf gets no room: a stage that must grow it drops it instead.
+        p.headroom = m->nb_segs == 1 ? rte_pktmbuf_headroom(m) : 0;
+        p.tailroom = m->nb_segs == 1 ? rte_pktmbuf_tailroom(m) : 0;
+        p.reflect = false;
         burst[i] = &p;
       }
       w.pipeline.process(burst, n, now);
@@ -291,7 +305,9 @@ void DpdkDataplane::run_worker(Worker& w) {
       std::uint16_t ntx = 0, nback = 0, ndrop = 0;
       for (std::uint16_t i = 0; i < n; ++i) {
         Packet& p = pkts[i];
-        if (p.forwarded()) tx[ntx++] = mbufs[i];
+        if (p.forwarded()) sync_mbuf(mbufs[i], p.data, p.len);  // a stage may have moved or grown the frame
+        if (p.forwarded() && p.reflect) tx_back[nback++] = mbufs[i];
+        else if (p.forwarded()) tx[ntx++] = mbufs[i];
         else drop[ndrop++] = mbufs[i];
         if (p.send_reset) {
           // RST to the receiver goes on with the traffic; RST to the sender goes back.

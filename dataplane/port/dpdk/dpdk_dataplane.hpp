@@ -79,6 +79,8 @@ class DpdkDataplane {
   [[nodiscard]] RcuDomain& rcu() noexcept { return *rcu_; }
   // Attaches worker w's identity stage (docs/IDENTITY.md); before start().
   void set_identity(std::uint32_t w, IdentityStage* stage) noexcept;
+  // Puts a stage (the ESP tunnel) around worker `w`'s inspection; after init(), before start().
+  void set_stage(std::uint32_t w, PacketStage* stage) noexcept;
 
   struct Worker;
 

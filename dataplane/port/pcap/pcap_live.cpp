@@ -13,6 +13,8 @@ namespace fg::dp {
 namespace {
 constexpr std::uint16_t kBurst = 32;
 constexpr std::uint32_t kSnap = 65535;
+constexpr std::uint32_t kHeadroom = 128;  // room for stages that grow a frame (ESP)
+constexpr std::uint32_t kSlot = kHeadroom + kSnap + 64;
 }  // namespace
 
 struct PcapBridge::Impl {
@@ -20,7 +22,7 @@ struct PcapBridge::Impl {
   std::vector<LinkType> links;
   std::vector<std::uint32_t> peer;
   std::vector<std::uint64_t> frames;
-  std::vector<std::uint8_t> slots = std::vector<std::uint8_t>(std::size_t{kBurst} * kSnap);
+  std::vector<std::uint8_t> slots = std::vector<std::uint8_t>(std::size_t{kBurst} * kSlot);
   Packet packets[kBurst];
   Packet* burst[kBurst];
   ~Impl() {
@@ -82,7 +84,7 @@ std::uint32_t PcapBridge::poll_once(Pipeline& pipeline, int timeout_ms, std::uin
       pcap_pkthdr* h = nullptr;
       const u_char* data = nullptr;
       if (pcap_next_ex(im.handles[i], &h, &data) != 1) break;
-      std::uint8_t* slot = im.slots.data() + std::size_t{n} * kSnap;
+      std::uint8_t* slot = im.slots.data() + std::size_t{n} * kSlot + kHeadroom;
       const std::uint32_t len = h->caplen < kSnap ? h->caplen : kSnap;
       std::memcpy(slot, data, len);
       Packet& p = im.packets[n];
@@ -90,6 +92,8 @@ std::uint32_t PcapBridge::poll_once(Pipeline& pipeline, int timeout_ms, std::uin
       p.data = slot;
       p.len = len;
       p.link = im.links[i];
+      p.headroom = kHeadroom;
+      p.tailroom = kSlot - kHeadroom - len;
       p.in_port = static_cast<std::uint16_t>(i);
       p.frame = ++im.frames[i];
       p.ts_ns = static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec) * 1000ull;
@@ -104,7 +108,7 @@ std::uint32_t PcapBridge::poll_once(Pipeline& pipeline, int timeout_ms, std::uin
     for (std::uint16_t k = 0; k < n; ++k) {
       const Packet& p = im.packets[k];
       if (p.forwarded()) {
-        if (pcap_inject(out, p.data, p.len) < 0) ++stats_.inject_failed;
+        if (pcap_inject(p.reflect ? im.handles[i] : out, p.data, p.len) < 0) ++stats_.inject_failed;
         else ++stats_.injected;
       }
       if (p.send_reset && p.link == LinkType::Ethernet) {

@@ -14,7 +14,8 @@ namespace fg::dp {
 namespace {
 
 constexpr std::uint16_t kReplayBurst = 32;
-constexpr std::uint32_t kSlotBytes = 65536 + 64;
+constexpr std::uint32_t kHeadroom = 128;  // room for stages that grow a frame (ESP)
+constexpr std::uint32_t kSlotBytes = kHeadroom + 65536 + 64;
 
 struct PcapCloser { void operator()(pcap_t* p) const { pcap_close(p); } };
 struct DumperCloser { void operator()(pcap_dumper_t* d) const { pcap_dump_close(d); } };
@@ -66,8 +67,8 @@ ReplayResult replay_capture(const std::string& input, const std::string& output,
         break;
       }
       ++frame;
-      const std::uint32_t len = h->caplen < kSlotBytes ? h->caplen : kSlotBytes;
-      std::uint8_t* slot = slots.data() + std::size_t{n} * kSlotBytes;
+      const std::uint32_t len = h->caplen < kSlotBytes - kHeadroom ? h->caplen : kSlotBytes - kHeadroom;
+      std::uint8_t* slot = slots.data() + std::size_t{n} * kSlotBytes + kHeadroom;
       std::memcpy(slot, data, len);
       headers[n] = *h;
       Packet& p = packets[n];
@@ -75,6 +76,8 @@ ReplayResult replay_capture(const std::string& input, const std::string& output,
       p.data = slot;
       p.len = len;
       p.link = *link;
+      p.headroom = kHeadroom;
+      p.tailroom = kSlotBytes - kHeadroom - len;
       p.frame = frame;
       p.ts_ns = static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec);
       burst[n] = &p;
@@ -85,6 +88,7 @@ ReplayResult replay_capture(const std::string& input, const std::string& output,
     for (std::uint16_t i = 0; i < n; ++i) {
       const Packet& p = packets[i];
       if (p.forwarded() && out) {
+        if (p.len != headers[i].caplen) headers[i].caplen = headers[i].len = p.len;  // a stage rewrote it
         pcap_dump(reinterpret_cast<u_char*>(out.get()), &headers[i], p.data);
         ++res.written;
       }

@@ -71,7 +71,8 @@ TEST_CASE("a reader swapping under load never reads a freed table") {
     }
     rcu.offline(0);
   });
-  for (int v = 1; v <= 2000; ++v) {
+  // Keep swapping until the worker has really read under the swaps (it may start late).
+  for (int v = 1; v <= 2000 || reads.load() < 100000; ++v) {
     snap.publish(std::make_unique<const Table>(v, live));
     if (v % 50 == 0) std::this_thread::yield();
   }
