@@ -16,6 +16,7 @@
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
 #include "daemon/tunnel_service.hpp"
+#include "daemon/rules/rule_manager.hpp"
 #include "dataplane/port/dpdk/dpdk_dataplane.hpp"
 
 #ifdef FG_HAVE_SYSTEMD
@@ -28,6 +29,8 @@ namespace {
 
 volatile std::sig_atomic_t g_signal = 0;  // the handler only sets this flag
 extern "C" void on_signal(int sig) { g_signal = sig; }
+volatile std::sig_atomic_t g_hup = 0;  // SIGHUP: reload the rule set
+extern "C" void on_hup(int) { g_hup = 1; }
 
 dp::DpdkOptions dpdk_options(const Options& opt, const Config& cfg) {
   dp::DpdkOptions o;
@@ -64,14 +67,24 @@ int run_live(const Options& opt, const Config& cfg) {
   }
   LogFiles logs;
   if (!logs.open(opt, cfg)) return 1;
-  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
+  rules::RuleNames rule_names;
+  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
 
   dp::DpdkDataplane dpl;
   std::string error;
-  if (!dpl.init(dpdk_options(opt, cfg), &cfg.acl, error)) {
+  if (!dpl.init(dpdk_options(opt, cfg), error)) {
     std::cerr << "fieldguardd: " << error << "\n";
     return 1;
   }
+  RuleManager rule_set(cfg, dpl.rcu(), rule_names);
+  {
+    Diagnostics diag;
+    if (!rule_set.start(diag)) {
+      std::cerr << diag.str();
+      return 1;
+    }
+  }
+  dpl.set_rules_source(rule_set.source());
 
   // Device identity (docs/IDENTITY.md): one stage per worker, leases, the identity service.
   std::unique_ptr<IdentityRuntime> identity;
@@ -109,13 +122,19 @@ int run_live(const Options& opt, const Config& cfg) {
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGHUP, on_hup);
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   const auto started = std::chrono::steady_clock::now();
 
   // Liveness, watchdog, stats detail, flows, capture, tails, metrics (daemon/control/).
   DpdkControl dctl(cfg, dpl, writer, logs, started);
   ControlState state;
-  state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), dctl.workers_alive()); };
+  state.status = [&] {
+    StatusInfo s = make_status(cfg, "dpdk", started, dpl.worker_count(), dctl.workers_alive());
+    rule_set.fill_status(s);
+    return s;
+  };
+  rule_set.register_commands(state);
   state.stats = [&] { return collect(dpl, writer); };
   if (!dctl.open(state, error)) {
     std::cerr << "fieldguardd: " << error << "\n";
@@ -139,6 +158,11 @@ int run_live(const Options& opt, const Config& cfg) {
       control.poll(10, [&](const std::string& line) { return handle_control_request(line, state); });
       dctl.poll();
       if (tunnel) tunnel_tick(*tunnel, writer, dpl.now_ns());
+      if (g_hup != 0) {
+        g_hup = 0;
+        reload_on_hup(rule_set, writer, opt.quiet);
+      }
+      rule_set.reclaim();
       if (idle_ms > 0) {
         std::uint64_t last_rx = 0;
         for (std::uint32_t w = 0; w < dpl.worker_count(); ++w)

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include "rules/compiled/rule_names.hpp"
+
 #include <string>
 
 #include "daemon/config/config.hpp"
@@ -30,5 +32,7 @@ struct LogFiles {
 
 // Resolves ACL rule numbers to names in records.
 FormatContext format_context_for(const Config& cfg);
+// Records name their rule through the rule set's name table (numbers stay valid across reloads).
+FormatContext format_context_for(const rules::RuleNames& names);
 
 }  // namespace fg::daemon

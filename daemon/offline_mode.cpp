@@ -8,6 +8,7 @@
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/tunnel_service.hpp"
+#include "daemon/rules/rule_manager.hpp"
 #include "dataplane/port/pcap/pcap_replay.hpp"
 
 namespace fg::daemon {
@@ -15,14 +16,23 @@ namespace fg::daemon {
 int run_offline(const Options& opt, const Config& cfg) {
   LogFiles logs;
   if (!logs.open(opt, cfg)) return 1;
-  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
+  rules::RuleNames rule_names;
+  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
   WriterOutput out(writer);
   dp::PipelineConfig pc = cfg.pipeline;
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Skip);  // what a capture missed never comes
   dp::Pipeline pipeline(pc, out);
-  pipeline.set_acl(&cfg.acl);
-  // The tunnel: every frame of a capture counts as from the field side (port 0).
+  // One thread, no reloads: the domain only satisfies the Snapshots the rule set and the
+  // tunnel's SAs live in.
   dp::RcuDomain rcu(1);
+  RuleManager rule_set(cfg, rcu, rule_names);
+  Diagnostics diag;
+  if (!rule_set.start(diag)) {
+    std::cerr << diag.str();
+    return 1;
+  }
+  pipeline.set_rules_source(rule_set.source());
+  // The tunnel: every frame of a capture counts as from the field side (port 0).
   std::unique_ptr<dp::Tunnel> tunnel;
   std::string tunnel_error;
   if (!make_tunnel(cfg, rcu, 1, 1, &writer, tunnel, tunnel_error)) {

@@ -94,7 +94,7 @@ bool DpdkControl::open(ControlState& state, std::string& error) {
         }
         return true;
       },
-      [this] { return dpl_.now_ns(); }, &cfg_.acl);
+      [this] { return dpl_.now_ns(); }, writer_.format_context());
   register_tail_command(state, "events", logs_.events_or_null());
   register_tail_command(state, "audit", logs_.audit_or_null());
   CaptureHooks hooks;

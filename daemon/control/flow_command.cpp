@@ -96,8 +96,8 @@ std::uint64_t total(const dp::FlowInfo& f, dp::FlowOrder o) {
 }  // namespace
 
 void register_flow_command(ControlState& state, FlowCollector collect, std::function<std::uint64_t()> now_ns,
-                           const rules::Acl* acl) {
-  state.commands["flows"] = [collect, now_ns, acl](const YAML::Node& request) -> ControlReply {
+                           FormatContext rule_names) {
+  state.commands["flows"] = [collect, now_ns, rule_names](const YAML::Node& request) -> ControlReply {
     dp::FlowRequest req;
     if (ControlReply bad = parse_request(request["args"], req); !bad.ok) return bad;
     std::vector<WorkerFlows> answers;
@@ -132,7 +132,7 @@ void register_flow_command(ControlState& state, FlowCollector collect, std::func
       w.field("bytes_from_client", f.bytes[0]).field("bytes_from_server", f.bytes[1]);
       w.field("age_s", now > f.first_seen_ns ? static_cast<double>(now - f.first_seen_ns) / 1e9 : 0.0);
       w.field("idle_s", now > f.last_seen_ns ? static_cast<double>(now - f.last_seen_ns) / 1e9 : 0.0);
-      w.field("rule", acl != nullptr ? acl->rule_name(f.rule) : std::to_string(f.rule));
+      w.field("rule", rule_names.rule_name != nullptr ? rule_names.rule_name(rule_names.rule_ctx, f.rule) : std::to_string(f.rule));
       w.field("blocked", f.blocked);
       w.end_object();
     }

@@ -7,7 +7,7 @@
 
 #include "daemon/control/control_api.hpp"
 #include "dataplane/control/flow_mailbox.hpp"
-#include "rules/acl/acl.hpp"
+#include "daemon/export/record_format.hpp"
 
 namespace fg::daemon {
 
@@ -23,6 +23,6 @@ using FlowCollector = std::function<bool(const dp::FlowRequest&, std::vector<Wor
 // Registers "flows": args {addr, port, proto (tcp|udp|icmp|NUMBER), app (modbus, ...),
 // top (packets|bytes), limit}. `now_ns` is the workers' clock (ages and idle times).
 void register_flow_command(ControlState& state, FlowCollector collect, std::function<std::uint64_t()> now_ns,
-                           const rules::Acl* acl);
+                           FormatContext rule_names);
 
 }  // namespace fg::daemon

@@ -9,9 +9,9 @@ namespace fg::daemon {
 
 PcapControl::PcapControl(const Config& cfg, dp::PcapBridge& bridge, const dp::Pipeline& pipeline, LogFiles& logs,
                          std::function<RunSummary()> totals, std::function<std::uint64_t()> now_ns,
-                         std::chrono::steady_clock::time_point started)
+                         std::chrono::steady_clock::time_point started, FormatContext rule_names)
     : cfg_(cfg), bridge_(bridge), pipeline_(pipeline), logs_(logs), totals_(std::move(totals)),
-      now_ns_(std::move(now_ns)), started_(started) {}
+      now_ns_(std::move(now_ns)), started_(started), rule_names_(rule_names) {}
 
 StatsDetail PcapControl::detail() const {
   StatsDetail d;
@@ -40,7 +40,7 @@ bool PcapControl::open(ControlState& state, std::string& error) {
         out.push_back(std::move(wf));
         return true;
       },
-      now_ns_, &cfg_.acl);
+      now_ns_, rule_names_);
   register_tail_command(state, "events", logs_.events_or_null());
   register_tail_command(state, "audit", logs_.audit_or_null());
   CaptureHooks hooks;

@@ -19,7 +19,7 @@ class PcapControl {
  public:
   PcapControl(const Config& cfg, dp::PcapBridge& bridge, const dp::Pipeline& pipeline, LogFiles& logs,
               std::function<RunSummary()> totals, std::function<std::uint64_t()> now_ns,
-              std::chrono::steady_clock::time_point started);
+              std::chrono::steady_clock::time_point started, FormatContext rule_names);
   bool open(ControlState& state, std::string& error);
   void poll();
   [[nodiscard]] StatsDetail detail() const;
@@ -32,6 +32,7 @@ class PcapControl {
   std::function<RunSummary()> totals_;
   std::function<std::uint64_t()> now_ns_;
   std::chrono::steady_clock::time_point started_;
+  FormatContext rule_names_;
   std::unique_ptr<CaptureControl> capture_;
   MetricsServer metrics_;
 };

@@ -34,6 +34,8 @@ class RecordWriter {
   void flush();
 
   [[nodiscard]] std::uint64_t audit_count() const noexcept { return audit_count_; }
+  // How rule numbers become names (for other control-plane answers, e.g. `flows`).
+  [[nodiscard]] const FormatContext& format_context() const noexcept { return fc_; }
   [[nodiscard]] std::uint64_t event_count() const noexcept { return event_count_; }
 
  private:
