@@ -10,6 +10,8 @@
 #include "daemon/export/record_writer.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
+#include "daemon/update/health_sample.hpp"
+#include "daemon/update/update_service.hpp"
 #include "daemon/live_common.hpp"
 #include "dataplane/port/dpdk/dpdk_dataplane.hpp"
 
@@ -88,12 +90,28 @@ int run_live(const Options& opt, const Config& cfg) {
   ControlState state;
   state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), alive); };
   state.stats = [&] { return collect(dpl, writer); };
+  std::unique_ptr<update::UpdateService> updates;  // docs/UPDATE.md
+  if (cfg.update.enabled) {
+    update::DataplaneHooks hooks{&dpl.rcu(), [&](const rules::Acl* a) { dpl.set_acl(a); }, [&] {
+      update::HealthSample s;
+      for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
+        s.worker_loops.push_back(dpl.shared(w).loops.load(std::memory_order_relaxed));
+        update::add_to_sample(s, dpl.pipeline(w).stats());
+      }
+      return s;
+    }};
+    if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
+      std::cerr << "fieldguardd: update: " << error << "\n";
+      return 1;
+    }
+  }
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
       dpl.output(w).event_ring.drain([&](const dp::EventEntry& e) { writer.event(e); });
       dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) { writer.audit(e); });
     }
+    if (updates) updates->agent.drain_events(writer);
     writer.flush();
   };
 
@@ -130,6 +148,7 @@ int run_live(const Options& opt, const Config& cfg) {
   dpl.start();
   dpl.run_main();
   control_thread.join();
+  if (updates) updates->agent.stop();  // before the workers go: it may be swapping their ACL
   dpl.stop();
   drain();
 

@@ -6,6 +6,7 @@
 #include "daemon/offline_mode.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pcap_mode.hpp"
+#include "daemon/update/bundle_config.hpp"
 
 int main(int argc, char** argv) {
   using namespace fg::daemon;
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The installed update bundle, if any, lies over the config as written (docs/UPDATE.md).
+  if (cfg.update.enabled && !opt.quiet) std::cerr << "fieldguardd: update: " << fg::update::use_installed_bundle(cfg) << "\n";
+  else if (cfg.update.enabled) fg::update::use_installed_bundle(cfg);
   if (opt.check_config) {
     std::cout << cfg.source << ": ok\n";
     return 0;

@@ -2,12 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
+#include "daemon/update/update_settings.hpp"
 
 namespace fg::daemon {
 
@@ -41,6 +43,10 @@ struct Config {
   std::string audit_log;
   std::string control_socket = "/run/fieldguard/control.sock";
   std::string control_group = "fieldguard";
+  update::UpdateSettings update;  // `update:` (docs/UPDATE.md)
+  // The config as written, before the installed update bundle was laid over it (set at start
+  // when `update:` is present; the update agent composes every bundle on top of it).
+  std::shared_ptr<const Config> update_base;
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

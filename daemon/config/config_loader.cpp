@@ -200,7 +200,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   YamlReader r(name, diag);
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
-    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control"})) {
+    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control", "update"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -208,6 +208,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
       if (auto n = root["protocols"]) read_protocols(r, n, c);
       if (auto n = root["logging"]) read_logging(r, n, c);
       if (auto n = root["control"]) read_control(r, n, c);
+      if (auto n = root["update"]) update::read_update_settings(r, n, c.update);
     }
   } catch (const YAML::Exception& e) {
     diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);

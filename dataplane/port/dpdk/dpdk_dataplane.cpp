@@ -80,6 +80,9 @@ DpdkDataplane::~DpdkDataplane() {
 const Pipeline& DpdkDataplane::pipeline(std::uint32_t w) const noexcept { return workers_[w]->pipeline; }
 RingOutput& DpdkDataplane::output(std::uint32_t w) noexcept { return workers_[w]->out; }
 const WorkerShared& DpdkDataplane::shared(std::uint32_t w) const noexcept { return workers_[w]->shared; }
+void DpdkDataplane::set_acl(const rules::Acl* acl) noexcept {
+  for (auto& w : workers_) w->pipeline.set_acl(acl);
+}
 
 std::uint64_t DpdkDataplane::resets_sent() const noexcept {
   std::uint64_t n = 0;

@@ -63,6 +63,9 @@ class DpdkDataplane {
   // Workers report a quiescent state here after every loop; tables they read (rule sets,
   // leases, SAs) are swapped through Snapshot<T>s on this domain. Valid after init().
   [[nodiscard]] RcuDomain& rcu() noexcept { return *rcu_; }
+  // Points every worker at `acl` (read once per burst). The caller keeps it alive until
+  // rcu() says every worker has passed a quiescent state (Snapshot<T> does that).
+  void set_acl(const rules::Acl* acl) noexcept;
 
   struct Worker;
 
