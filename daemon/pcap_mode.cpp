@@ -11,6 +11,8 @@
 #include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
+#include "daemon/update/health_sample.hpp"
+#include "daemon/update/update_service.hpp"
 #include "daemon/live_common.hpp"
 #include "dataplane/port/pcap/pcap_live.hpp"
 #include "dataplane/rcu/rcu_domain.hpp"
@@ -78,6 +80,20 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   ControlState state;
   state.status = [&] { return make_status(cfg, "pcap", started, 1, 1); };
   state.stats = collect;
+  std::atomic<std::uint64_t> loops{0};  // progress of the one worker, for the update health check
+  std::unique_ptr<update::UpdateService> updates;  // docs/UPDATE.md
+  if (cfg.update.enabled) {
+    update::DataplaneHooks hooks{&rcu, [&](const rules::Acl* a) { pipeline.set_acl(a); }, [&] {
+      update::HealthSample s;
+      s.worker_loops.push_back(loops.load(std::memory_order_relaxed));
+      update::add_to_sample(s, pipeline.stats());
+      return s;
+    }};
+    if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
+      std::cerr << "fieldguardd: update: " << error << "\n";
+      return 1;
+    }
+  }
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
@@ -85,10 +101,13 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     const std::uint64_t now = mono_ns();
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
     rcu.quiescent(0);
+    loops.fetch_add(1, std::memory_order_relaxed);
+    if (updates) updates->agent.drain_events(writer);
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;
   }
+  if (updates) updates->agent.stop();
   writer.flush();
   RunSummary s = collect();
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

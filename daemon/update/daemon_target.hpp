@@ -23,6 +23,9 @@ struct DataplaneHooks {
 
 class DaemonUpdateTarget final : public UpdateTarget {
  public:
+  // Below this many IP packets in the health window, traffic says nothing either way.
+  static constexpr std::uint64_t kMinPacketsJudged = 20;
+
   // `running` is the config in force at start (cfg.update_base holds the config as written).
   DaemonUpdateTarget(const daemon::Config& running, DataplaneHooks hooks);
 

@@ -208,6 +208,7 @@ void UpdateAgent::update_from(const std::vector<std::uint8_t>& bytes, const std:
     if (operation == "poll") ++failures_;
     o.reason = refusal_name(why);
     o.detail = std::move(detail);
+    while (!o.detail.empty() && (o.detail.back() == '\n' || o.detail.back() == ' ')) o.detail.pop_back();
     event("update.refused", severity_of(why), o);
     finish(o);
   };
@@ -264,7 +265,7 @@ void UpdateAgent::update_from(const std::vector<std::uint8_t>& bytes, const std:
   failures_ = 0;
   store_.prune();
   o.outcome = "applied";
-  o.detail = "bundle " + std::to_string(ib.version) + " in force";
+  o.detail = "bundle " + std::to_string(ib.version) + " in force (" + why + ")";
   {
     std::lock_guard lock(mu_);
     running_ = target_.describe();

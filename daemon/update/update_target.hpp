@@ -28,7 +28,8 @@ class UpdateTarget {
   virtual bool apply(const InstalledBundle* bundle, std::string& why) = 0;
   virtual HealthSample sample() = 0;
   // After the health window: workers alive, the applied policy loaded by every worker,
-  // traffic flowing. `require_traffic`: packets arriving but none forwarded is a failure.
+  // traffic flowing. `require_traffic`: IP packets arriving but (nearly) none forwarded is a
+  // failure. `why` says what was measured, healthy or not.
   virtual bool healthy(const HealthSample& before, bool require_traffic, std::string& why) = 0;
   // One line for status: what the running policy holds ("acl: 3 rules, default allow").
   virtual std::string describe() = 0;
