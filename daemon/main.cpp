@@ -6,6 +6,7 @@
 #include "daemon/offline_mode.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pcap_mode.hpp"
+#include "daemon/rules/rule_files.hpp"
 #include "daemon/update/bundle_config.hpp"
 
 int main(int argc, char** argv) {
@@ -27,6 +28,15 @@ int main(int argc, char** argv) {
   // The installed update bundle, if any, lies over the config as written (docs/UPDATE.md).
   if (cfg.update.enabled && !opt.quiet) std::cerr << "fieldguardd: update: " << fg::update::use_installed_bundle(cfg) << "\n";
   else if (cfg.update.enabled) fg::update::use_installed_bundle(cfg);
+  if (!cfg.rules_path.empty()) {
+    // The rule set is part of the configuration: a bad one stops the start (and --check-config).
+    Diagnostics diag;
+    fg::rules::LoadedRules loaded;
+    if (!load_rule_files(cfg, cfg.rules_path, loaded, diag)) {
+      std::cerr << diag.str();
+      return 1;
+    }
+  }
   if (opt.check_config) {
     std::cout << cfg.source << ": ok\n";
     return 0;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "daemon/config/config_loader.hpp"
+#include "daemon/rules/rule_files.hpp"
 
 namespace fg::update {
 
@@ -19,8 +20,15 @@ bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, d
   for (const auto& f : bundle->manifest.files) {
     const std::string path = bundle->path_of(f);
     if (f.role == FileRole::Rules) {
-      // The rule engine's loader validates and loads these once it is merged (issue 4).
-      diag.error(path, 0, 0, "rule files in bundles need the rule loader, which this build does not have yet");
+      if (!next.rules_path.empty() && next.rules_path.rfind(bundle->dir, 0) == 0) {
+        diag.error(path, 0, 0, "a bundle carries at most one rules file");
+        continue;
+      }
+      // The rule file replaces the policy: the ACL of the config as written gives way to it.
+      next.rules_path = path;
+      next.acl = rules::Acl{};
+      rules::LoadedRules loaded;
+      daemon::load_rule_files(next, path, loaded, diag);  // what `fieldguardctl rules check` runs
       continue;
     }
     if (f.role != FileRole::Config) continue;  // carried for other services, checked by hash only
@@ -50,6 +58,8 @@ bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, d
       diag.error(path, e.mark.line + 1, e.mark.column + 1, e.msg);
     }
   }
+  if (!next.rules_path.empty() && next.rules_path.rfind(bundle->dir, 0) == 0 && !next.acl.rules.empty())
+    diag.error(bundle->dir, 0, 0, "the bundle sets both acl: and a rules file, expected one policy");
   if (!diag.empty()) return false;
   next.source = base.source + " + bundle " + std::to_string(bundle->version);
   out = std::move(next);

@@ -143,3 +143,34 @@ TEST_CASE("a bundle's config fragment replaces the ACL; other keys and bad ACLs 
   INFO(d3.str());
   CHECK(d3.str().find("bundles/3/policy.yaml:4:25: error: acl.rules[0].action: unknown action \"dorp\"") != std::string::npos);
 }
+
+TEST_CASE("a bundle's rule file is checked by the rule loader and becomes the policy") {
+  TempDir t;
+  Console c;
+  BundleStore s(t.path);
+  std::string error;
+  REQUIRE(s.open(error));
+  fg::daemon::Config base;
+  base.source = "fg.yaml";
+  base.acl.rules.push_back({});
+  auto install_rules = [&](std::uint64_t v, const std::string& text) {
+    const auto bytes = c.bundle(v, {{"rules.yaml", FileRole::Rules, text}});
+    VerifiedBundle vb;
+    REQUIRE(verify_bundle(bytes, {{c.key.public_key()}, 0}, {"gw-1", {}}, std::time(nullptr), 1 << 20, vb).ok());
+    InstalledBundle ib;
+    REQUIRE(s.install(vb, ib, error));
+    return ib;
+  };
+  const auto good = install_rules(1, "default_action: drop\nrules:\n  - {name: r1, action: allow, proto: tcp, dst_port: 502}\n");
+  fg::daemon::Config out;
+  fg::daemon::Diagnostics d;
+  REQUIRE(compose_config(base, &good, out, d));
+  CHECK(out.rules_path == good.dir + "/rules.yaml");
+  CHECK(out.acl.rules.empty());
+
+  const auto bad = install_rules(2, "default_action: drop\nrules:\n  - {name: r1, action: allow, proto: tcpp}\n");
+  fg::daemon::Diagnostics d2;
+  CHECK_FALSE(compose_config(base, &bad, out, d2));
+  INFO(d2.str());
+  CHECK(d2.str().find(bad.dir + "/rules.yaml:3:") != std::string::npos);
+}
