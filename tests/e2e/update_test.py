@@ -10,7 +10,9 @@ required by `ssl_verify_client on`, a test CA), through fieldguardd's DPDK datap
    manifest, wrong target, oversize download, invalid rules inside a valid signature, and a
    server whose certificate does not chain to the pinned CA.
 3. A bundle that cuts all IP traffic fails the health check and is rolled back automatically.
-4. The console receives a report (HTTP POST) for every outcome.
+4. Console key rotation: a bundle signed by the old key adds a new key, the next (signed by
+   the new key) revokes the old one; a bundle signed by the old key is then refused.
+5. The console receives a report (HTTP POST) for every outcome.
 """
 import json
 import os
@@ -168,6 +170,11 @@ def main():
         ("oversize", sign("big.fgb", 3, [("config", other_policy), ("baseline", big)], extra=gw1)),
         ("invalid_content", sign("invalid.fgb", 5, [("config", policy("v5", "acl:\n  default: allow\n  rules:\n    - {name: typo, action: dorp}\n"))], extra=gw1)),
     ]
+    bundle_tool("keygen", "--out", f"{work}/console2")
+    old_id = bundle_tool("keyid", f"{work}/console.pub").stdout.strip()
+    rotate_add = sign("b8.fgb", 8, [("config", reset_5020)], extra=gw1 + ("--add-key", f"{work}/console2.pub"))
+    rotate_revoke = sign("b9.fgb", 9, [("config", reset_5020)], key="console2", extra=gw1 + ("--revoke-key", old_id))
+    old_key_late = sign("b10.fgb", 10, [("config", reset_5020)], extra=gw1)
     cut_all = sign("b7.fgb", 7, [("config", policy("v7", "acl:\n  default: drop\n"))], extra=gw1)
     after_impostor = sign("b6.fgb", 6, [("config", other_policy)], extra=gw1)
 
@@ -304,6 +311,22 @@ update:
             if after.result() != 200:
                 fail("traffic does not flow after the rollback")
             print(f"during the bad bundle {got}/1500 datagrams passed; after the rollback 200/200")
+
+            # 4. Key rotation: the old key adds the new one, the new one revokes the old.
+            for path, version in ((rotate_add, 8), (rotate_revoke, 9)):
+                publish(path)
+                r = ctl("update", "check-now")
+                if r.returncode != 0 or status()["current_version"] != version:
+                    fail(f"rotation bundle {version} was not applied: {r.stdout} {r.stderr}")
+            keys = status()["keys"]
+            if old_id in keys or len(keys) != 1:
+                fail(f"after rotation the old key should be revoked: {keys}")
+            publish(old_key_late)
+            r = ctl("--json", "update", "check-now")
+            last = json.loads(r.stdout.strip().splitlines()[-1])["data"]["last"]
+            if r.returncode != 1 or last["reason"] != "unknown_key":
+                fail(f"a bundle signed by the revoked key was not refused: {last}")
+            print("key rotation: bundle 8 (old key, adds new) and 9 (new key, revokes old) applied; old key refused")
         finally:
             for p in reversed(procs):
                 if p.poll() is None:
@@ -328,7 +351,7 @@ update:
     if not {"applied", "refused", "rolled_back"} <= outcomes:
         fail(f"the console did not receive every outcome: {outcomes}")
     print(f"PASS: bundle applied under traffic without loss, {len(refusals) + 1} refusals, rollback on a failed "
-          f"health check; {len(evs)} update events, {len(reports)} reports at the console")
+          f"health check, key rotation; {len(evs)} update events, {len(reports)} reports at the console")
 
 
 if __name__ == "__main__":
