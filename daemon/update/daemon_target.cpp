@@ -7,10 +7,7 @@ namespace fg::update {
 DaemonUpdateTarget::DaemonUpdateTarget(const daemon::Config& running, DataplaneHooks hooks)
     : base_(running.update_base ? running.update_base : std::make_shared<const daemon::Config>(running)),
       hooks_(std::move(hooks)),
-      acl_(*hooks_.rcu),
-      source_(running.source),
-      acl_rules_(running.acl.rules.size()),
-      acl_default_(running.acl.default_action) {}
+      source_(running.source) {}
 
 bool DaemonUpdateTarget::validate(const InstalledBundle* bundle, std::string& why) {
   daemon::Config next;
@@ -27,22 +24,23 @@ bool DaemonUpdateTarget::apply(const InstalledBundle* bundle, std::string& why) 
     why = diag.str();
     return false;
   }
-  auto acl = std::make_unique<const rules::Acl>(next.acl);
-  // Workers switch at their next burst; the token taken after the store says when every
-  // one of them has (health check), and the Snapshot frees the old table after that.
-  hooks_.set_acl(acl.get());
+  // The rule engine loads, compiles and publishes; workers switch at their next burst.
+  const bool ok = next.rules_path.empty() ? hooks_.rules->reload_acl(next.acl, diag)
+                                          : hooks_.rules->reload_rules(next.rules_path, diag);
+  if (!ok) {
+    why = diag.str();
+    return false;
+  }
+  // Taken after the publish: done() once every worker has passed a quiescent state since,
+  // i.e. judges its packets with the new set.
   swap_token_ = hooks_.rcu->start();
   swapped_ = true;
-  acl_.publish(std::move(acl));
   std::lock_guard lock(mu_);
   source_ = next.source;
-  acl_rules_ = next.acl.rules.size();
-  acl_default_ = next.acl.default_action;
   return true;
 }
 
 bool DaemonUpdateTarget::healthy(const HealthSample& before, bool require_traffic, std::string& why) {
-  acl_.reclaim();
   const HealthSample after = hooks_.sample();
   for (std::size_t w = 0; w < after.worker_loops.size() && w < before.worker_loops.size(); ++w)
     if (after.worker_loops[w] == before.worker_loops[w]) {
@@ -50,14 +48,14 @@ bool DaemonUpdateTarget::healthy(const HealthSample& before, bool require_traffi
       return false;
     }
   if (swapped_ && !hooks_.rcu->done(swap_token_)) {
-    why = "not every worker has loaded the new policy";
+    why = "not every worker has loaded the new rule set";
     return false;
   }
   const std::uint64_t in = after.packets_in - before.packets_in;
   const std::uint64_t out = after.forwarded - before.forwarded;
   why = std::to_string(in) + " IP packets in and " + std::to_string(out) + " forwarded during the health window";
   // "Traffic flowing": a policy that cuts (nearly) every IP packet is what takes a plant
-  // down. A few stragglers (flows created before the swap keep their verdict) do not count.
+  // down. A few stragglers do not make it healthy.
   if (require_traffic && in >= kMinPacketsJudged && out * 10 < in) {
     why += ": less than 10% forwarded";
     return false;
@@ -66,8 +64,9 @@ bool DaemonUpdateTarget::healthy(const HealthSample& before, bool require_traffi
 }
 
 std::string DaemonUpdateTarget::describe() {
+  const daemon::RuleSetInfo i = hooks_.rules->info();
   std::lock_guard lock(mu_);
-  return source_ + " (acl: " + std::to_string(acl_rules_) + " rules, default " + std::string(dp::action_name(acl_default_)) + ")";
+  return source_ + " (policy: " + std::to_string(i.rules) + " rules, default " + i.default_action + ", from " + i.source + ")";
 }
 
 }  // namespace fg::update

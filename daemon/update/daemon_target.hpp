@@ -1,6 +1,7 @@
 // The running daemon as an update target: composes a bundle over the config as written,
-// swaps the ACL every worker reads (Snapshot + RCU), and judges health from the workers'
-// progress and the traffic counters. The rule engine's rule set joins here (issue 4).
+// hands the policy it yields to the rule engine's RuleManager (which compiles it and swaps it
+// in for the workers through Snapshot + RCU), and judges health from the workers' progress
+// and the traffic counters.
 #pragma once
 
 #include <functional>
@@ -8,16 +9,15 @@
 #include <mutex>
 
 #include "daemon/config/config.hpp"
+#include "daemon/rules/rule_manager.hpp"
 #include "daemon/update/update_target.hpp"
 #include "dataplane/rcu/rcu_domain.hpp"
-#include "dataplane/rcu/snapshot.hpp"
-#include "rules/acl/acl.hpp"
 
 namespace fg::update {
 
 struct DataplaneHooks {
-  dp::RcuDomain* rcu = nullptr;
-  std::function<void(const rules::Acl*)> set_acl;  // makes every worker read this ACL
+  dp::RcuDomain* rcu = nullptr;         // the workers' domain: tells when all have seen a swap
+  daemon::RuleManager* rules = nullptr; // the rule set in force
   std::function<HealthSample()> sample;
 };
 
@@ -38,13 +38,10 @@ class DaemonUpdateTarget final : public UpdateTarget {
  private:
   std::shared_ptr<const daemon::Config> base_;
   DataplaneHooks hooks_;
-  dp::Snapshot<rules::Acl> acl_;
   std::uint64_t swap_token_ = 0;
   bool swapped_ = false;
   std::mutex mu_;  // describe() may run on another thread than apply()
   std::string source_;
-  std::size_t acl_rules_ = 0;
-  dp::Action acl_default_ = dp::Action::Allow;
 };
 
 }  // namespace fg::update

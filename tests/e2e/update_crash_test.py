@@ -128,7 +128,7 @@ update:
             d = json.loads(r.stdout)["data"]
             v = d["current_version"]
             rules, default = policy_of(v) if v else (0, "allow")
-            want = f"(acl: {rules} rules, default {default})"
+            want = f"(policy: {rules} rules, default {default}, from acl)"
             if not d["running"].endswith(want):
                 fail(f"daemon runs {d['running']!r} but bundle {v} holds {want}: a mix")
             return v

@@ -150,9 +150,15 @@ def main():
         return f"{work}/{out}"
 
     gw1 = ("--gateway", "gw-1")
-    reset_5020 = policy("v2", "acl:\n  default: allow\n  rules:\n    - {name: no-engineering-port, action: reset, proto: tcp, dst_port: \"5020\"}\n")
-    b2 = sign("b2.fgb", 2, [("config", reset_5020)], extra=gw1)
-    b1 = sign("b1.fgb", 1, [("config", reset_5020)], extra=gw1)
+    # A rule file (RULES-SYNTAX.md), loaded, compiled and swapped in by the rule engine.
+    rules_dir = f"{work}/v2"
+    os.makedirs(rules_dir, exist_ok=True)
+    reset_5020 = f"{rules_dir}/rules.yaml"
+    with open(reset_5020, "w") as f:
+        f.write("default_action: allow\nrules:\n  - name: no-engineering-port\n    action: reset\n"
+                "    proto: tcp\n    dst_port: 5020\n")
+    b2 = sign("b2.fgb", 2, [("rules", reset_5020)], extra=gw1)
+    b1 = sign("b1.fgb", 1, [("rules", reset_5020)], extra=gw1)
     other_policy = policy("v3", "acl:\n  default: allow\n")
     b3 = sign("b3.fgb", 3, [("config", other_policy)], extra=gw1)
     big = f"{work}/baseline.bin"
@@ -168,13 +174,13 @@ def main():
                          extra=gw1 + ("--created", utc(now - 10 * 86400), "--expires-at", utc(now - 9 * 86400)))),
         ("wrong_target", sign("other-gw.fgb", 3, [("config", other_policy)], extra=("--gateway", "gw-2", "--group", "south"))),
         ("oversize", sign("big.fgb", 3, [("config", other_policy), ("baseline", big)], extra=gw1)),
-        ("invalid_content", sign("invalid.fgb", 5, [("config", policy("v5", "acl:\n  default: allow\n  rules:\n    - {name: typo, action: dorp}\n"))], extra=gw1)),
+        ("invalid_content", sign("invalid.fgb", 5, [("rules", policy("v5", "default_action: allow\nrules:\n  - {name: typo, action: dorp}\n"))], extra=gw1)),
     ]
     bundle_tool("keygen", "--out", f"{work}/console2")
     old_id = bundle_tool("keyid", f"{work}/console.pub").stdout.strip()
-    rotate_add = sign("b8.fgb", 8, [("config", reset_5020)], extra=gw1 + ("--add-key", f"{work}/console2.pub"))
-    rotate_revoke = sign("b9.fgb", 9, [("config", reset_5020)], key="console2", extra=gw1 + ("--revoke-key", old_id))
-    old_key_late = sign("b10.fgb", 10, [("config", reset_5020)], extra=gw1)
+    rotate_add = sign("b8.fgb", 8, [("rules", reset_5020)], extra=gw1 + ("--add-key", f"{work}/console2.pub"))
+    rotate_revoke = sign("b9.fgb", 9, [("rules", reset_5020)], key="console2", extra=gw1 + ("--revoke-key", old_id))
+    old_key_late = sign("b10.fgb", 10, [("rules", reset_5020)], extra=gw1)
     cut_all = sign("b7.fgb", 7, [("config", policy("v7", "acl:\n  default: drop\n"))], extra=gw1)
     after_impostor = sign("b6.fgb", 6, [("config", other_policy)], extra=gw1)
 
@@ -263,7 +269,7 @@ update:
             verdict = probe()
             print("TCP 5020 after bundle 2:", verdict)
             if verdict != "refused":
-                fail("bundle 2's ACL (reset 5020) is not in force: " + verdict)
+                fail("bundle 2's rules (reset 5020) are not in force: " + verdict)
             if status()["current_version"] != 2:
                 fail("update status does not show bundle 2")
 
@@ -277,7 +283,7 @@ update:
                 if r.returncode != 1 or last.get("reason") != reason:
                     fail(f"expected refusal {reason}, got exit {r.returncode}: {r.stdout} {r.stderr}")
                 st = status()
-                if st["current_version"] != 2 or "acl: 1 rules, default allow" not in st["running"]:
+                if st["current_version"] != 2 or "policy: 1 rules, default allow" not in st["running"]:
                     fail(f"the running config changed after a refused bundle: {st}")
 
             for reason, path in refusals:

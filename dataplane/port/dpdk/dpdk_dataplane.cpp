@@ -80,9 +80,6 @@ DpdkDataplane::~DpdkDataplane() {
 const Pipeline& DpdkDataplane::pipeline(std::uint32_t w) const noexcept { return workers_[w]->pipeline; }
 RingOutput& DpdkDataplane::output(std::uint32_t w) noexcept { return workers_[w]->out; }
 const WorkerShared& DpdkDataplane::shared(std::uint32_t w) const noexcept { return workers_[w]->shared; }
-void DpdkDataplane::set_acl(const rules::Acl* acl) noexcept {
-  for (auto& w : workers_) w->pipeline.set_acl(acl);
-}
 
 std::uint64_t DpdkDataplane::resets_sent() const noexcept {
   std::uint64_t n = 0;
@@ -95,7 +92,11 @@ std::uint64_t DpdkDataplane::now_ns() const noexcept {
   return static_cast<std::uint64_t>(static_cast<unsigned __int128>(t) * 1'000'000'000ull / tsc_hz_);
 }
 
-bool DpdkDataplane::init(const DpdkOptions& opt, const rules::Acl* acl, std::string& error) {
+void DpdkDataplane::set_rules_source(const std::atomic<const rules::CompiledRules*>* source) noexcept {
+  for (auto& w : workers_) w->pipeline.set_rules_source(source);
+}
+
+bool DpdkDataplane::init(const DpdkOptions& opt, std::string& error) {
   std::vector<std::string> args = {"fieldguardd"};
   args.insert(args.end(), opt.eal_args.begin(), opt.eal_args.end());
   // DPDK 22.11 turns --no-huge into legacy memory mode, which it refuses together with
@@ -128,7 +129,6 @@ bool DpdkDataplane::init(const DpdkOptions& opt, const rules::Acl* acl, std::str
   for (unsigned i = 0; i < n_workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(opt.pipeline, i));
     workers_.back()->owner = this;
-    workers_.back()->pipeline.set_acl(acl);
   }
   unsigned wi = 0;
   unsigned lcore;

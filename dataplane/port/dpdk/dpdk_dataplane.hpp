@@ -42,7 +42,10 @@ class DpdkDataplane {
   DpdkDataplane& operator=(const DpdkDataplane&) = delete;
 
   // EAL, mempools, ports, queues, pipelines. False with `error` set on failure.
-  bool init(const DpdkOptions& opt, const rules::Acl* acl, std::string& error);
+  bool init(const DpdkOptions& opt, std::string& error);
+  // Where every worker reads the rule set in force (Snapshot<CompiledRules>::slot() on rcu()).
+  // Call after init(), before start().
+  void set_rules_source(const std::atomic<const rules::CompiledRules*>* source) noexcept;
   // Launches the workers of the other lcores and returns at once.
   void start();
   // Runs the main lcore's worker in the calling (EAL main) thread until a stop is requested.
@@ -63,9 +66,6 @@ class DpdkDataplane {
   // Workers report a quiescent state here after every loop; tables they read (rule sets,
   // leases, SAs) are swapped through Snapshot<T>s on this domain. Valid after init().
   [[nodiscard]] RcuDomain& rcu() noexcept { return *rcu_; }
-  // Points every worker at `acl` (read once per burst). The caller keeps it alive until
-  // rcu() says every worker has passed a quiescent state (Snapshot<T> does that).
-  void set_acl(const rules::Acl* acl) noexcept;
 
   struct Worker;
 
