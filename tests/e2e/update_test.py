@@ -3,8 +3,9 @@
 required by `ssl_verify_client on`, a test CA), through fieldguardd's DPDK dataplane
 (net_af_packet) between network namespaces.
 
-1. A new bundle (an ACL that resets TCP 5020) is delivered while a stream of new UDP flows
-   crosses the bridge: the verdict on 5020 changes and not one datagram is lost.
+1. A new rule bundle (reset TCP 5020, reset Modbus register writes) is delivered while a
+   stream of new UDP flows and a Modbus connection reading registers cross the bridge: the
+   verdicts change (5020 refused, writes reset) and not one datagram or read is lost.
 2. Each forged or unfit bundle is refused with an event naming the reason and the running
    config untouched: bad signature, unknown key, hash mismatch, older version, expired
    manifest, wrong target, oversize download, invalid rules inside a valid signature, and a
@@ -59,6 +60,38 @@ for i in range(n):
     t += gap
     d = t - time.time()
     if d > 0: time.sleep(d)
+"""
+
+# One Modbus/TCP connection reading for `seconds`: every read must succeed.
+MODBUS_READS = r"""
+import sys, time
+from pymodbus.client import ModbusTcpClient
+c = ModbusTcpClient(sys.argv[1], port=502, timeout=2, retries=0)
+if not c.connect():
+    print("connect failed"); sys.exit(2)
+ok = bad = 0
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    r = c.read_holding_registers(10, 8, slave=1)
+    if r.isError() or r.registers != list(range(10, 18)): bad += 1
+    else: ok += 1
+    time.sleep(0.01)
+c.close()
+print(ok, bad)
+"""
+
+MODBUS_WRITE = r"""
+import sys
+from pymodbus.client import ModbusTcpClient
+c = ModbusTcpClient(sys.argv[1], port=502, timeout=2, retries=0)
+if not c.connect():
+    print("connect failed"); sys.exit(0)
+try:
+    r = c.write_register(20, 20, slave=1)
+    print("written" if not r.isError() else "error")
+except Exception as e:
+    print("failed", type(e).__name__)
+c.close()
 """
 
 RECEIVER = r"""
@@ -156,7 +189,8 @@ def main():
     reset_5020 = f"{rules_dir}/rules.yaml"
     with open(reset_5020, "w") as f:
         f.write("default_action: allow\nrules:\n  - name: no-engineering-port\n    action: reset\n"
-                "    proto: tcp\n    dst_port: 5020\n")
+                "    proto: tcp\n    dst_port: 5020\n  - name: no-register-writes\n    action: reset\n"
+                "    proto: tcp\n    dst_port: 502\n    modbus: {function: [write_single_register, 16]}\n")
     b2 = sign("b2.fgb", 2, [("rules", reset_5020)], extra=gw1)
     b1 = sign("b1.fgb", 1, [("rules", reset_5020)], extra=gw1)
     other_policy = policy("v3", "acl:\n  default: allow\n")
@@ -234,7 +268,10 @@ update:
             if fg.poll() is not None:
                 fail("fieldguardd exited early:\n" + open(log.name).read())
             procs.append(subprocess.Popen(["ip", "netns", "exec", t.plant, "/usr/bin/python3", "-c", LISTENER]))
-            time.sleep(0.5)
+            procs.append(subprocess.Popen(["ip", "netns", "exec", t.plant, "/usr/bin/python3",
+                                           os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "modbus_server.py")],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            time.sleep(1.0)
 
             def status():
                 r = ctl("--json", "update", "status")
@@ -254,9 +291,21 @@ update:
             if probe() != "connected":
                 fail("before any update, TCP 5020 should be open: " + probe())
 
+            def modbus_write():
+                return t.ns(t.field, "/usr/bin/python3", "-c", MODBUS_WRITE, t.plant_ip, check=False).stdout.strip()
+
+            for _ in range(10):  # the Modbus server may still be starting
+                if modbus_write() == "written":
+                    break
+                time.sleep(0.5)
+            else:
+                fail("before any update, a Modbus register write should pass: " + modbus_write())
+
             # 1. Live update under traffic.
             publish(b2)
             stream = UdpStream(t, 1500, 0.002)
+            reads = subprocess.Popen(["ip", "netns", "exec", t.field, "/usr/bin/python3", "-c", MODBUS_READS, t.plant_ip,
+                                      "3.0"], stdout=subprocess.PIPE, text=True)
             time.sleep(0.5)
             r = ctl("update", "check-now")
             print(r.stdout.strip())
@@ -266,10 +315,18 @@ update:
             print(f"new UDP flows during the update: {got}/1500 delivered")
             if got != 1500:
                 fail(f"{1500 - got} datagrams lost during the update")
+            ok_reads, bad_reads = map(int, reads.communicate(timeout=30)[0].split())
+            print(f"Modbus reads on one connection across the update: {ok_reads} ok, {bad_reads} failed")
+            if bad_reads or ok_reads < 50:
+                fail("Modbus reads on a live connection were disturbed by the update")
             verdict = probe()
             print("TCP 5020 after bundle 2:", verdict)
             if verdict != "refused":
                 fail("bundle 2's rules (reset 5020) are not in force: " + verdict)
+            verdict = modbus_write()
+            print("Modbus register write after bundle 2:", verdict)
+            if verdict == "written":
+                fail("bundle 2's rules (no register writes) are not in force")
             if status()["current_version"] != 2:
                 fail("update status does not show bundle 2")
 
@@ -283,7 +340,7 @@ update:
                 if r.returncode != 1 or last.get("reason") != reason:
                     fail(f"expected refusal {reason}, got exit {r.returncode}: {r.stdout} {r.stderr}")
                 st = status()
-                if st["current_version"] != 2 or "policy: 1 rules, default allow" not in st["running"]:
+                if st["current_version"] != 2 or "policy: 2 rules, default allow" not in st["running"]:
                     fail(f"the running config changed after a refused bundle: {st}")
 
             for reason, path in refusals:
@@ -311,9 +368,9 @@ update:
                 fail(f"after the rollback the gateway should run bundle 2 and remember 7: {st}")
             if probe() != "refused":
                 fail("after the rollback, bundle 2's ACL is not in force")
-            # Another port: flows the bad bundle judged keep its verdict until they time out
-            # (the ACL judges a flow once); new flows must pass again.
-            after = UdpStream(t, 200, 0.002, port=7001)
+            # The same port: flows the bad bundle judged (and dropped) are judged again under the
+            # restored rule set, so they pass again at once.
+            after = UdpStream(t, 200, 0.002)
             if after.result() != 200:
                 fail("traffic does not flow after the rollback")
             print(f"during the bad bundle {got}/1500 datagrams passed; after the rollback 200/200")
@@ -345,7 +402,10 @@ update:
             if nginx:
                 nginx.stop()
 
-    evs = [json.loads(line) for line in open(events) if '"update' in line]
+    all_events = [json.loads(line) for line in open(events)]
+    if not any(e.get("rule") == "no-register-writes" and e.get("action") == "reset" for e in all_events):
+        fail("no event shows bundle 2's rule resetting the Modbus write")
+    evs = [e for e in all_events if e.get("event") == "update"]
     names = [(e.get("name"), e.get("reason")) for e in evs]
     wanted = [("update.applied", None)] + [("update.refused", r) for r, _ in refusals] + \
              [("update.refused", "untrusted_server"), ("update.rolled_back", "health_check_failed")]
