@@ -1,6 +1,7 @@
 #include "daemon/update/update_settings.hpp"
 
 #include <charconv>
+#include <filesystem>
 
 namespace fg::update {
 
@@ -68,6 +69,14 @@ void read_update_settings(daemon::YamlReader& r, const YAML::Node& n, UpdateSett
   if (!s.url.empty())
     for (auto [key, val] : {std::pair{"ca", &s.ca}, std::pair{"cert", &s.cert}, std::pair{"key", &s.key}})
       if (val->empty()) r.error(n, "update", std::string("missing \"") + key + "\" (needed for mutual TLS with the console)");
+  // Relative paths are taken from the configuration file's folder, like `rules:`.
+  const std::filesystem::path dir = std::filesystem::path(r.file()).parent_path();
+  auto resolve = [&](std::string& p) {
+    if (!p.empty() && std::filesystem::path(p).is_relative() && r.file().find('/') != std::string::npos)
+      p = (dir / p).string();
+  };
+  for (std::string* p : {&s.state_dir, &s.ca, &s.cert, &s.key}) resolve(*p);
+  for (auto& k : s.keys) resolve(k);
   out = std::move(s);
 }
 

@@ -35,7 +35,8 @@ struct UpdateSettings {
 // "16MiB", "512KiB", "1GiB", "4096" → bytes. False on anything else.
 bool parse_size_bytes(const std::string& text, std::uint64_t& out);
 
-// Reads the section (every error FILE:LINE:COL). Relative paths stay as written.
+// Reads the section (every error FILE:LINE:COL). Relative paths are taken from the config
+// file's folder.
 void read_update_settings(daemon::YamlReader& r, const YAML::Node& n, UpdateSettings& out);
 
 }  // namespace fg::update

@@ -98,6 +98,12 @@ update:
   CHECK(c.update.max_bundle_bytes == 2u << 20);
   CHECK(c.update.interval_ns == 30'000'000'000ull);
   CHECK_FALSE(c.update.health_requires_traffic);
+  CHECK(c.update.keys[0] == "/etc/fieldguard/console.pub");
+  fg::daemon::Config rel;
+  fg::daemon::Diagnostics dr;
+  REQUIRE(fg::daemon::load_config_text("update: {gateway_id: g, keys: [console.pub], state_dir: state}\n", "/etc/fg/fg.yaml", rel, dr));
+  CHECK(rel.update.keys[0] == "/etc/fg/console.pub");
+  CHECK(rel.update.state_dir == "/etc/fg/state");
   fg::daemon::Config c2;
   fg::daemon::Diagnostics d2;
   CHECK_FALSE(fg::daemon::load_config_text("update:\n  gateway_id: gw-1\n  keys: [k.pub]\n  url: http://console/x\n", "fg.yaml", c2, d2));
