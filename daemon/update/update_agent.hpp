@@ -5,12 +5,10 @@
 // console.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <optional>
 #include <random>
 #include <string>
 #include <thread>
