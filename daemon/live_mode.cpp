@@ -14,6 +14,8 @@
 #include "daemon/identity/identity_runtime.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
+#include "daemon/update/health_sample.hpp"
+#include "daemon/update/update_service.hpp"
 #include "daemon/live_common.hpp"
 #include "daemon/tunnel_service.hpp"
 #include "daemon/rules/rule_manager.hpp"
@@ -142,6 +144,21 @@ int run_live(const Options& opt, const Config& cfg) {
   }
   if (identity) identity->register_commands(state);
   if (tunnel) register_tunnel_commands(state, *tunnel, writer, [&dpl] { return dpl.now_ns(); });
+  std::unique_ptr<update::UpdateService> updates;  // docs/UPDATE.md
+  if (cfg.update.enabled) {
+    update::DataplaneHooks hooks{&dpl.rcu(), &rule_set, [&] {
+      update::HealthSample s;
+      for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
+        s.worker_loops.push_back(dpl.shared(w).loops.load(std::memory_order_relaxed));
+        update::add_to_sample(s, dpl.pipeline(w).stats());
+      }
+      return s;
+    }};
+    if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
+      std::cerr << "fieldguardd: update: " << error << "\n";
+      return 1;
+    }
+  }
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
@@ -149,6 +166,7 @@ int run_live(const Options& opt, const Config& cfg) {
       dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) { writer.audit(e); });
     }
     if (identity) identity->poll(writer);
+    if (updates) updates->agent.drain_events(writer);
     writer.flush();
   };
 
@@ -182,6 +200,7 @@ int run_live(const Options& opt, const Config& cfg) {
   dpl.run_main();
   control_thread.join();
   if (identity) identity->stop();  // no admission after the workers stop
+  if (updates) updates->agent.stop();  // before the workers go: it may be swapping their ACL
   dpl.stop();
   drain();
 

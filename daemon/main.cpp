@@ -7,6 +7,7 @@
 #include "daemon/options.hpp"
 #include "daemon/pcap_mode.hpp"
 #include "daemon/rules/rule_files.hpp"
+#include "daemon/update/bundle_config.hpp"
 
 int main(int argc, char** argv) {
   using namespace fg::daemon;
@@ -24,6 +25,9 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The installed update bundle, if any, lies over the config as written (docs/UPDATE.md).
+  if (cfg.update.enabled && !opt.quiet) std::cerr << "fieldguardd: update: " << fg::update::use_installed_bundle(cfg) << "\n";
+  else if (cfg.update.enabled) fg::update::use_installed_bundle(cfg);
   if (!cfg.rules_path.empty()) {
     // The rule set is part of the configuration: a bad one stops the start (and --check-config).
     Diagnostics diag;

@@ -12,6 +12,8 @@
 #include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
+#include "daemon/update/health_sample.hpp"
+#include "daemon/update/update_service.hpp"
 #include "daemon/live_common.hpp"
 #include "daemon/tunnel_service.hpp"
 #include "dataplane/port/pcap/pcap_live.hpp"
@@ -120,6 +122,20 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   sd_notify(0, "READY=1");
 #endif
   if (tunnel) register_tunnel_commands(state, *tunnel, writer, mono_ns);
+  std::atomic<std::uint64_t> loops{0};  // progress of the one worker, for the update health check
+  std::unique_ptr<update::UpdateService> updates;  // docs/UPDATE.md
+  if (cfg.update.enabled) {
+    update::DataplaneHooks hooks{&rcu, &rule_set, [&] {
+      update::HealthSample s;
+      s.worker_loops.push_back(loops.load(std::memory_order_relaxed));
+      update::add_to_sample(s, pipeline.stats());
+      return s;
+    }};
+    if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
+      std::cerr << "fieldguardd: update: " << error << "\n";
+      return 1;
+    }
+  }
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
@@ -133,6 +149,8 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
     rcu.quiescent(0);
     if (tunnel) tunnel_tick(*tunnel, writer, mono_ns());
+    loops.fetch_add(1, std::memory_order_relaxed);
+    if (updates) updates->agent.drain_events(writer);
     if (g_pcap_hup != 0) {
       g_pcap_hup = 0;
       reload_on_hup(rule_set, writer, opt.quiet);
@@ -150,6 +168,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
 #endif
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;
   }
+  if (updates) updates->agent.stop();
   writer.flush();
   RunSummary s = collect();
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

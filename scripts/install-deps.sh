@@ -8,7 +8,7 @@ BUILD="meson ninja-build pkg-config g++ libdpdk-dev dpdk libpcap-dev libboost-pr
 # iproute2/ethtool (namespaces), dpdk-dev (testpmd, for the benchmark bound), clang (libFuzzer).
 TEST="tshark wireshark-common python3 python3-scapy python3-pymodbus python3-serial python3-serial-asyncio iproute2 ethtool tcpreplay
   dpdk-dev clang libclang-rt-14-dev
-  rsyslog rsyslog-openssl systemd openssl curl python3-cryptography"
+  rsyslog rsyslog-openssl systemd openssl curl python3-cryptography nginx"
 want=$BUILD
 [ "${1:-}" = "--with-tests" ] && want="$BUILD $TEST"
 missing=""

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "daemon/config/tunnel_config.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
+#include "daemon/update/update_settings.hpp"
 
 namespace fg::daemon {
 
@@ -69,6 +71,10 @@ struct Config {
   // `identity:` (docs/IDENTITY.md): the identity stage and the certificate identity service.
   IdentitySettings identity;
   TunnelConfig tunnel{};  // `tunnel:` (docs/TUNNEL.md)
+  update::UpdateSettings update;  // `update:` (docs/UPDATE.md)
+  // The config as written, before the installed update bundle was laid over it (set at start
+  // when `update:` is present; the update agent composes every bundle on top of it).
+  std::shared_ptr<const Config> update_base;
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

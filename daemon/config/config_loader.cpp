@@ -275,7 +275,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
     if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control",
-                                    "rules", "syslog", "metrics", "identity", "tunnel"})) {
+                                    "rules", "syslog", "metrics", "identity", "tunnel", "update"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -290,6 +290,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
       if (auto n = root["metrics"]) read_metrics(r, n, c);
       if (auto n = root["identity"]) read_identity_settings(r, n, c.identity);
       if (auto n = root["tunnel"]) read_tunnel(r, n, c.tunnel);
+      if (auto n = root["update"]) update::read_update_settings(r, n, c.update);
     }
   } catch (const YAML::Exception& e) {
     diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);

@@ -33,8 +33,7 @@ std::string handle_control_request(const std::string& line, const ControlState& 
   std::string out;
   proto::JsonWriter w(out);
   if (cmd == "status") {
-    StatusInfo s = state.status();
-    if (state.rules_version) s.rules_version = state.rules_version();
+    const StatusInfo s = state.status();
     w.begin_object().field("v", 1).field("ok", true).key("data").begin_object();
     w.field("version", s.version).field("mode", s.mode).field("config", s.config).field("uptime_s", s.uptime_s);
     w.field("workers", s.workers).field("workers_alive", s.workers_alive).field("acl_rules", s.acl_rules);

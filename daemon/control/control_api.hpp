@@ -45,8 +45,6 @@ struct ControlState {
   std::function<RunSummary()> stats;
   // When set, `stats` answers with it (per worker, per port, export) instead of `stats`.
   std::function<StatsDetail()> stats_detail;
-  // When set, fills StatusInfo::rules_version (the rules engine's version of the set in force).
-  std::function<std::string()> rules_version;
   std::map<std::string, ControlCommand> commands;
 };
 

@@ -14,6 +14,7 @@ int cmd_devices(const CtlContext&);
 int cmd_pki(const CtlContext&);
 int cmd_rules(const CtlContext&);
 int cmd_tunnel(const CtlContext&);
+int cmd_update(const CtlContext&);
 
 const std::vector<CommandEntry>& commands() {
   static const std::vector<CommandEntry> kCommands = {
@@ -31,6 +32,7 @@ const std::vector<CommandEntry>& commands() {
       {"pki", "plant CA, device certificates, CRL (ca, issue, revoke, crl)", cmd_pki},
       {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
       {"tunnel", "ESP tunnel: SAs (SPI, direction, packets, drops by reason, rekeys); tunnel rekey|install FILE", cmd_tunnel},
+      {"update", "remote update: status | check-now | rollback | apply FILE", cmd_update},
   };
   return kCommands;
 }

@@ -98,6 +98,22 @@ bool RuleManager::reload_rules(const std::string& path, Diagnostics& diag) {
   return true;
 }
 
+bool RuleManager::reload_acl(const rules::Acl& acl, Diagnostics& diag) {
+  std::lock_guard lock(mu_);
+  rules::RuleSet set = rules::rule_set_from_acl(acl);
+  set.hash = "acl";
+  if (!install(set, acl.rules.empty() ? "monitor default" : "acl", diag)) {
+    ++info_.failed_reloads;
+    info_.last_error = diag.str();
+    return false;
+  }
+  path_.clear();
+  anomaly_.clear();
+  ++info_.reloads;
+  info_.last_error.clear();
+  return true;
+}
+
 void RuleManager::reclaim() {
   std::lock_guard lock(mu_);
   snapshot_.reclaim();

@@ -44,6 +44,10 @@ class RuleManager {
   // the workers use. On any error nothing changes and `diag` says why. Thread-safe.
   bool reload_rules(const std::string& path, Diagnostics& diag);
 
+  // Makes the `acl:` section of a config the set in force (compiled into the same engine), as
+  // the update agent does for a bundle whose policy is an ACL. Thread-safe.
+  bool reload_acl(const rules::Acl& acl, Diagnostics& diag);
+
   // Where workers read the set in force (Pipeline::set_rules_source).
   [[nodiscard]] const std::atomic<const rules::CompiledRules*>* source() const noexcept { return &snapshot_.slot(); }
   // Frees replaced sets no worker can still hold; call from the control loop.

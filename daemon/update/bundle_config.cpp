@@ -1,0 +1,95 @@
+#include "daemon/update/bundle_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "daemon/config/config_loader.hpp"
+#include "daemon/rules/rule_files.hpp"
+
+namespace fg::update {
+
+bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, daemon::Config& out,
+                    daemon::Diagnostics& diag) {
+  daemon::Config next = base;
+  if (!bundle) {
+    out = std::move(next);
+    return true;
+  }
+  for (const auto& f : bundle->manifest.files) {
+    const std::string path = bundle->path_of(f);
+    if (f.role == FileRole::Rules) {
+      if (!next.rules_path.empty() && next.rules_path.rfind(bundle->dir, 0) == 0) {
+        diag.error(path, 0, 0, "a bundle carries at most one rules file");
+        continue;
+      }
+      // The rule file replaces the policy: the ACL of the config as written gives way to it.
+      next.rules_path = path;
+      next.acl = rules::Acl{};
+      rules::LoadedRules loaded;
+      daemon::load_rule_files(next, path, loaded, diag);  // what `fieldguardctl rules check` runs
+      continue;
+    }
+    if (f.role != FileRole::Config) continue;  // carried for other services, checked by hash only
+    std::vector<std::uint8_t> bytes;
+    std::string error;
+    if (!read_whole_file(path, bytes, f.size, error)) {
+      diag.error(path, 0, 0, error);
+      continue;
+    }
+    const std::string text(bytes.begin(), bytes.end());
+    // The fragment is a config of its own: the loader checks it with the same diagnostics.
+    daemon::Config fragment;
+    if (!daemon::load_config_text(text, path, fragment, diag)) continue;
+    try {
+      const YAML::Node root = YAML::Load(text);
+      if (root.IsMap())
+        for (const auto& kv : root) {
+          const std::string key = kv.first.as<std::string>();
+          if (std::find_if(std::begin(kBundleConfigKeys), std::end(kBundleConfigKeys),
+                           [&](const char* k) { return key == k; }) == std::end(kBundleConfigKeys)) {
+            const YAML::Mark m = kv.first.Mark();
+            diag.error(path, m.line + 1, m.column + 1, key + ": a bundle may not set this key (bundles may set: acl)");
+          }
+        }
+      if (root.IsMap() && root["acl"]) next.acl = fragment.acl;
+    } catch (const YAML::Exception& e) {
+      diag.error(path, e.mark.line + 1, e.mark.column + 1, e.msg);
+    }
+  }
+  if (!next.rules_path.empty() && next.rules_path.rfind(bundle->dir, 0) == 0 && !next.acl.rules.empty())
+    diag.error(bundle->dir, 0, 0, "the bundle sets both acl: and a rules file, expected one policy");
+  if (!diag.empty()) return false;
+  next.source = base.source + " + bundle " + std::to_string(bundle->version);
+  out = std::move(next);
+  return true;
+}
+
+std::string use_installed_bundle(daemon::Config& cfg) {
+  if (!cfg.update.enabled) return {};
+  auto base = std::make_shared<const daemon::Config>(cfg);
+  BundleStore store(cfg.update.state_dir);
+  std::string report;
+  for (const bool previous : {false, true}) {
+    std::string error;
+    const auto b = previous ? store.previous(error) : store.current(error);
+    if (!b) {
+      if (!error.empty()) report += std::string(previous ? "previous" : "current") + " bundle unusable: " + error + "; ";
+      continue;
+    }
+    daemon::Diagnostics diag;
+    daemon::Config next;
+    if (!compose_config(*base, &*b, next, diag)) {
+      report += "bundle " + std::to_string(b->version) + " invalid: " + diag.str() + "; ";
+      continue;
+    }
+    next.update_base = base;
+    cfg = std::move(next);
+    return report + "running bundle " + std::to_string(b->version);
+  }
+  cfg.update_base = base;
+  return report + "no bundle installed: running the config as written";
+}
+
+}  // namespace fg::update
