@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/anomaly_service.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/export/record_writer.hpp"
@@ -88,12 +89,20 @@ int run_live(const Options& opt, const Config& cfg) {
   ControlState state;
   state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), alive); };
   state.stats = [&] { return collect(dpl, writer); };
+  // The anomaly engine lives on the control thread: it sees the audit records drain() hands
+  // to the writer, so the workers pay nothing for it.
+  AnomalyService anomalies(cfg, writer, opt.quiet);
+  anomalies.register_commands(state);
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
       dpl.output(w).event_ring.drain([&](const dp::EventEntry& e) { writer.event(e); });
-      dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) { writer.audit(e); });
+      dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) {
+        writer.audit(e);
+        anomalies.audit(e);
+      });
     }
+    anomalies.tick_wall_clock();
     writer.flush();
   };
 
@@ -132,6 +141,8 @@ int run_live(const Options& opt, const Config& cfg) {
   control_thread.join();
   dpl.stop();
   drain();
+  anomalies.finish();
+  writer.flush();
 
   RunSummary s = collect(dpl, writer);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

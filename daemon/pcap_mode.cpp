@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "daemon/anomaly_service.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/export/record_writer.hpp"
@@ -37,7 +38,8 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   LogFiles logs;
   if (!logs.open(opt, cfg)) return 1;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
-  WriterOutput out(writer);
+  AnomalyService anomalies(cfg, writer, opt.quiet);
+  AnomalyTapOutput out(writer, anomalies);
   dp::PipelineConfig pc = cfg.pipeline;
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Wait);
   dp::Pipeline pipeline(pc, out);
@@ -78,6 +80,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   ControlState state;
   state.status = [&] { return make_status(cfg, "pcap", started, 1, 1); };
   state.stats = collect;
+  anomalies.register_commands(state);
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
@@ -85,10 +88,12 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     const std::uint64_t now = mono_ns();
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
     rcu.quiescent(0);
+    anomalies.tick_wall_clock();
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;
   }
+  anomalies.finish();
   writer.flush();
   RunSummary s = collect();
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

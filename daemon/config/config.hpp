@@ -8,6 +8,7 @@
 
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
+#include "rules/anomaly/anomaly_settings.hpp"
 
 namespace fg::daemon {
 
@@ -41,6 +42,7 @@ struct Config {
   std::string audit_log;
   std::string control_socket = "/run/fieldguard/control.sock";
   std::string control_group = "fieldguard";
+  anomaly::AnomalySettings anomaly{};  // `anomaly:` (issue 5); its worker part is pipeline.anomaly
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

@@ -6,12 +6,14 @@
 #include <sstream>
 
 #include "daemon/config/yaml_reader.hpp"
+#include "rules/anomaly/anomaly_settings_reader.hpp"
 
 namespace fg::daemon {
 
 Config monitor_default() {
   Config c;
   c.source = "(built-in monitor default)";
+  c.pipeline.anomaly = anomaly::make_guard_config(c.anomaly);
   return c;
 }
 
@@ -200,7 +202,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   YamlReader r(name, diag);
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
-    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control"})) {
+    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control", "anomaly"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -208,6 +210,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
       if (auto n = root["protocols"]) read_protocols(r, n, c);
       if (auto n = root["logging"]) read_logging(r, n, c);
       if (auto n = root["control"]) read_control(r, n, c);
+      if (auto n = root["anomaly"]) anomaly::read_anomaly_settings(r, n, c.anomaly);
     }
   } catch (const YAML::Exception& e) {
     diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);
@@ -215,6 +218,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   for (const auto& pair : c.pairs)
     if (pair.south == pair.north && !pair.south.empty()) diag.error(name, 0, 0, "dataplane.pairs: port \"" + pair.south + "\" paired with itself");
   if (!diag.empty()) return false;
+  c.pipeline.anomaly = anomaly::make_guard_config(c.anomaly);
   out = std::move(c);
   return true;
 }

@@ -11,7 +11,8 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       out_(out),
       flows_(cfg.max_flows, cfg.timeouts, this),
       buffers_(cfg.stream_buffers),
-      app_(cfg.app, out),
+      guard_(cfg.anomaly, out),
+      app_(cfg.app, guard_),
       reasm_(buffers_, app_, cfg.holes) {}
 
 void Pipeline::release(Flow& f) noexcept {
@@ -193,6 +194,7 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std
   } else if (m.l4 == L4::Udp && has_l4 && cfg_.inspect && p.forwarded() && m.payload_len > 0) {
     app_.on_datagram(*f, d, proto::Bytes(p.data + m.payload_offset, m.payload_len));
   }
+  guard_.after_packet(p, *f, d, created, now_ns);
   flows_.touch(*f, now_ns, cls);
 }
 

@@ -12,6 +12,7 @@
 #include "dataplane/tcp/stream_buffer.hpp"
 #include "dataplane/tcp/tcp_reassembler.hpp"
 #include "rules/acl/acl.hpp"
+#include "rules/anomaly/dataplane_guard.hpp"
 
 namespace fg::dp {
 
@@ -26,6 +27,7 @@ struct PipelineConfig {
   Action malformed = Action::Allow;      // frames decode rejects
   Action table_full = Action::Allow;     // new flows when no entry can be had
   bool inspect = true;                   // run the protocol parsers
+  anomaly::GuardConfig anomaly{};        // conformance actions, SYN/connection rates (issue 5)
 };
 
 class Pipeline final : private FlowReleaser {
@@ -47,6 +49,7 @@ class Pipeline final : private FlowReleaser {
   [[nodiscard]] const ReassemblyStats& reassembly() const noexcept { return reasm_.stats(); }
   [[nodiscard]] const AppStats& app() const noexcept { return app_.stats(); }
   [[nodiscard]] const StreamBufferPool& buffers() const noexcept { return buffers_; }
+  [[nodiscard]] const anomaly::GuardStats& anomaly() const noexcept { return guard_.stats(); }
 
  private:
   void release(Flow& f) noexcept override;
@@ -59,6 +62,7 @@ class Pipeline final : private FlowReleaser {
   RecordOutput& out_;
   FlowTable flows_;
   StreamBufferPool buffers_;
+  anomaly::DataplaneGuard guard_;  // between the app layer and `out_`; before app_, which uses it
   AppLayer app_;
   TcpReassembler reasm_;
   std::atomic<const rules::Acl*> acl_{nullptr};

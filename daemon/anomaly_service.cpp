@@ -1,0 +1,65 @@
+#include "daemon/anomaly_service.hpp"
+
+#include <chrono>
+#include <iostream>
+
+#include "protocols/common/json_writer.hpp"
+
+namespace fg::daemon {
+
+namespace {
+
+std::uint64_t wall_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+AnomalyService::AnomalyService(const Config& cfg, RecordWriter& writer, bool quiet) : writer_(writer) {
+  engine_ = std::make_unique<anomaly::AnomalyEngine>(
+      cfg.anomaly, [this](const dp::EventEntry& e) { writer_.event(e); },
+      [this](const anomaly::EngineNote& n) { writer_.control_event({n.event, n.name, n.severity, n.detail, n.fields}); });
+  std::string error;
+  if (!engine_->load(error)) {
+    if (!quiet) std::cerr << "fieldguardd: " << error << "\n";
+    writer_.control_event({"baseline", "baseline.state_unreadable", "high", error, ""});
+  }
+}
+
+void AnomalyService::tick_wall_clock() {
+  const std::uint64_t now = wall_ns();
+  if (now < last_tick_ns_ + 1'000'000'000ull) return;
+  last_tick_ns_ = now;
+  engine_->tick(now);
+}
+
+void AnomalyService::register_commands(ControlState& state) {
+  state.commands["baseline"] = [this](const YAML::Node& req) -> ControlReply {
+    const YAML::Node args = req["args"];
+    const std::string action = args && args["action"] ? args["action"].as<std::string>() : "show";
+    std::string json, error;
+    bool ok = true;
+    if (action == "learn_start") ok = engine_->learn_start(json, error);
+    else if (action == "learn_stop") ok = engine_->learn_stop(json, error);
+    else if (action == "enforce") ok = engine_->enforce(json, error);
+    else if (action == "show") json = engine_->show_json();
+    else if (action == "export") {
+      const std::string def = args["default_action"] ? args["default_action"].as<std::string>() : "alert";
+      if (def != "alert" && def != "drop" && def != "allow")
+        return ControlReply::fail("default_action must be alert, drop or allow, not \"" + def + "\"");
+      std::string out;
+      proto::JsonWriter w(out);
+      w.begin_object().field("pairs", static_cast<std::uint64_t>(engine_->baseline().pairs().size()));
+      w.field("yaml", engine_->export_rules(def)).end_object();
+      json = out;
+    } else {
+      return ControlReply::fail("unknown baseline action \"" + action +
+                                "\" (expected learn_start, learn_stop, show, export or enforce)");
+    }
+    if (!ok) return ControlReply::fail(error);
+    return {true, json, {}};
+  };
+}
+
+}  // namespace fg::daemon

@@ -1,0 +1,52 @@
+// Wires the anomaly engine into a running daemon: its events into the record writer, its
+// learned state under the state directory, and the `baseline` control command.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "daemon/config/config.hpp"
+#include "daemon/control/control_api.hpp"
+#include "daemon/export/record_writer.hpp"
+#include "rules/anomaly/anomaly_engine.hpp"
+
+namespace fg::daemon {
+
+class AnomalyService {
+ public:
+  // Loads the saved state; a bad state file is reported (stderr and an event) and the
+  // engine starts empty.
+  AnomalyService(const Config& cfg, RecordWriter& writer, bool quiet);
+
+  void audit(const dp::AuditEntry& e) { engine_->on_audit(e); }
+  // Live modes: call from the control loop; closes windows on the wall clock.
+  void tick_wall_clock();
+  void finish() { engine_->finish(); }
+  // `baseline` with args {"action": learn_start | learn_stop | show | export | enforce,
+  // "default_action": alert | drop (export)}.
+  void register_commands(ControlState& state);
+  [[nodiscard]] anomaly::AnomalyEngine& engine() noexcept { return *engine_; }
+
+ private:
+  RecordWriter& writer_;
+  std::unique_ptr<anomaly::AnomalyEngine> engine_;
+  std::uint64_t last_tick_ns_ = 0;
+};
+
+// A RecordOutput for the single-threaded modes (capture replay, libpcap bridge): writes
+// every record and hands audit records to the engine.
+class AnomalyTapOutput final : public dp::RecordOutput {
+ public:
+  AnomalyTapOutput(RecordWriter& w, AnomalyService& a) : w_(w), a_(a) {}
+  void audit(const dp::AuditEntry& e) noexcept override {
+    w_.audit(e);
+    a_.audit(e);
+  }
+  void event(const dp::EventEntry& e) noexcept override { w_.event(e); }
+
+ private:
+  RecordWriter& w_;
+  AnomalyService& a_;
+};
+
+}  // namespace fg::daemon
