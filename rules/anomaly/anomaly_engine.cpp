@@ -112,7 +112,8 @@ void AnomalyEngine::enforce_baseline(const Observation& o, const dp::AuditEntry&
 
 void AnomalyEngine::count_rates(const Observation& o, const dp::AuditEntry& e, PairState& ps) {
   const RateSettings& r = s_.rates;
-  // Pair: a learned peak (with headroom) when the baseline has one, else the online EWMA.
+  // Pair: in enforce mode the learned peak with headroom (3x + 10: polls drift in and out of
+  // one-second windows, so a peak of n is often followed by 2n), else the online EWMA.
   {
     const RateLimits l = request_limits(r, r.flow_requests_per_s);
     if (ps.rate.start_ns == 0 && ps.rate.windows == 0) ps.rate.start_ns = o.ts_ns;
@@ -120,7 +121,7 @@ void AnomalyEngine::count_rates(const Observation& o, const dp::AuditEntry& e, P
     const std::uint32_t n = ++ps.rate.count;
     std::uint32_t limit = ps.rate.threshold(l);
     if (r.flow_requests_per_s == 0 && mode_ == Mode::Enforce)
-      if (const PairProfile* p = baseline_.find(pair_of(o))) limit = std::max(r.request_floor, 2 * p->max_rate);
+      if (const PairProfile* p = baseline_.find(pair_of(o))) limit = 3 * p->max_rate + 10;
     if (n > limit && !ps.rate.alerted) {
       ps.rate.alerted = true;
       ++stats_.rate_events;

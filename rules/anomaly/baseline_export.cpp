@@ -163,8 +163,14 @@ std::string AnomalyEngine::export_rules(const std::string& default_action) const
              (k.proto == proto::Protocol::S7comm && (code == 4 || code == 5) ? tags : "") +
              (k.proto == proto::Protocol::Dnp3 ? tags : "");
       if (!f.addresses.empty()) out += ", address: " + ranges_text(f.addresses);
-      if (f.has_values) out += ", value: \"" + range_text(f.value_min, f.value_max) + "\"";
-      out += "}    # " + label + "\n";
+      if (f.has_values) {
+        const auto [lo, hi] = f.allowed_values();
+        out += ", value: \"" + range_text(lo, hi) + "\"";
+      }
+      out += "}    # " + label;
+      if (f.has_values)
+        out += "; values seen " + range_text(f.value_min, f.value_max) + ", widened by a quarter of that span";
+      out += "\n";
       out += "    # rate: {limit: " + std::to_string(std::max<std::uint32_t>(10, 2 * p.max_rate)) +
              ", per: 1s}    # learned peak of the pair " + std::to_string(p.max_rate) + "/s: uncomment to enforce\n";
     }

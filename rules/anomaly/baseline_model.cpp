@@ -101,10 +101,11 @@ void BaselineModel::check(const Observation& o, std::vector<Violation>& out) con
     out.push_back({&events::kAddressOutsideBaseline, o.spans[i].lo, o.spans[i].hi});
     break;
   }
-  if (o.has_values && f->second.has_values &&
-      (o.value_min < f->second.value_min || o.value_max > f->second.value_max))
-    out.push_back({&events::kValueOutsideBaseline, o.value_min < f->second.value_min ? o.value_min : o.value_max,
-                   o.value_min < f->second.value_min ? f->second.value_min : f->second.value_max});
+  if (o.has_values && f->second.has_values) {
+    const auto [lo, hi] = f->second.allowed_values();
+    if (o.value_min < lo) out.push_back({&events::kValueOutsideBaseline, o.value_min, lo});
+    else if (o.value_max > hi) out.push_back({&events::kValueOutsideBaseline, o.value_max, hi});
+  }
 }
 
 std::uint64_t BaselineModel::requests() const noexcept {

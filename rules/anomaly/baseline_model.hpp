@@ -3,6 +3,7 @@
 // Learn mode adds observations; enforce mode reports what lies outside.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -46,7 +47,14 @@ struct FunctionProfile {
   std::uint64_t count = 0;
   RangeSet addresses;
   bool has_values = false;
-  std::uint16_t value_min = 0xffff, value_max = 0;
+  std::uint16_t value_min = 0xffff, value_max = 0;  // as observed
+  // The values enforce mode accepts: the observed range widened by a quarter of its span
+  // (at least 1) each side. A few dozen operator writes rarely hit both true extremes; a
+  // drift that leaves the band by more than that is what the check is for.
+  [[nodiscard]] std::pair<std::uint32_t, std::uint32_t> allowed_values() const noexcept {
+    const std::uint32_t m = std::max<std::uint32_t>(1, (value_max - value_min) / 4u);
+    return {value_min > m ? value_min - m : 0u, std::min<std::uint32_t>(0xffff, value_max + m)};
+  }
 };
 
 struct PairProfile {
