@@ -10,6 +10,7 @@
 #include "protocols/opcua/constants.hpp"
 #include "rules/anomaly/anomaly_engine.hpp"
 #include "rules/anomaly/ip_text.hpp"
+#include "rules/anomaly/observation.hpp"
 
 namespace fg::anomaly {
 
@@ -29,7 +30,10 @@ std::string s7_function_name(std::uint32_t f) {
     case 0x28: return "pi_service";
     case 0x29: return "plc_stop";
     case 0xf0: return "setup_communication";
-    default: return f >= 0x10000 ? "s7comm_plus" : f >= 0x100 ? "userdata" : "function";
+    default:
+      if (f >= kS7PlusBase) return "s7comm_plus_" + std::to_string(f & 0xffff);
+      if (f >= kS7UserdataBase) return "userdata_" + std::to_string((f >> 8) & 0x0f) + "_" + std::to_string(f & 0xff);
+      return "function_" + std::to_string(f);
   }
 }
 
@@ -87,8 +91,19 @@ std::string slug(const std::string& ip) {
   return s;
 }
 
-// The field name the rule language gives the protocol's function list.
-const char* function_key(proto::Protocol p) { return p == proto::Protocol::Opcua ? "service" : "function"; }
+// The rule section and its fields that name function `code` of protocol `p`: OPC UA calls
+// it service; S7 userdata is a group and subfunction; S7comm-plus has its own section.
+std::string function_fields(proto::Protocol p, std::uint32_t code, const char** section) {
+  *section = section_name(p);
+  if (p == proto::Protocol::Opcua) return "service: [" + std::to_string(code) + "]";
+  if (p == proto::Protocol::S7comm && code >= kS7PlusBase) {
+    *section = "s7comm_plus";
+    return "function: [" + std::to_string(code & 0xffff) + "]";
+  }
+  if (p == proto::Protocol::S7comm && code >= kS7UserdataBase)
+    return "group: [" + std::to_string((code >> 8) & 0x0f) + "], subfunction: [" + std::to_string(code & 0xff) + "]";
+  return "function: [" + std::to_string(code) + "]";
+}
 
 }  // namespace
 
@@ -146,21 +161,16 @@ std::string AnomalyEngine::export_rules(const std::string& default_action) const
       for (auto t : p.tags) objs += (objs.empty() ? "\"" : ", \"") + std::to_string(t >> 8) + ":" + std::to_string(t & 0xff) + "\"";
       tags = ", object: [" + objs + "]";
     }
-    // Functions with address or value ranges get a rule each (the ranges are theirs);
-    // the rest share one rule.
-    std::string plain_codes, plain_names;
+    // Each function gets a rule (its address and value ranges are its own).
     for (const auto& [code, f] : p.functions) {
       const std::string label = function_label(k.proto, code);
-      if (f.addresses.empty() && !f.has_values) {
-        plain_codes += (plain_codes.empty() ? "" : ", ") + std::to_string(code);
-        plain_names += (plain_names.empty() ? "" : ", ") + label;
-        continue;
-      }
-      char name[96];
-      std::snprintf(name, sizeof name, "baseline-%03d-%s-%s", ++n, section, label.c_str());
+      const char* sect = section;
+      const std::string fields = function_fields(k.proto, code, &sect);
+      const bool s7_items = k.proto == proto::Protocol::S7comm && (code == 4 || code == 5);
+      char name[128];
+      std::snprintf(name, sizeof name, "baseline-%03d-%s-%s", ++n, sect, label.c_str());
       out += "  - name: " + std::string(name) + "    # " + std::to_string(f.count) + " requests\n" + common;
-      out += std::string("    ") + section + ": {" + function_key(k.proto) + ": [" + std::to_string(code) + "]" + units +
-             (k.proto == proto::Protocol::S7comm && (code == 4 || code == 5) ? tags : "") +
+      out += std::string("    ") + sect + ": {" + fields + units + (s7_items ? tags : "") +
              (k.proto == proto::Protocol::Dnp3 ? tags : "");
       if (!f.addresses.empty()) out += ", address: " + ranges_text(f.addresses);
       if (f.has_values) {
@@ -171,15 +181,9 @@ std::string AnomalyEngine::export_rules(const std::string& default_action) const
       if (f.has_values)
         out += "; values seen " + range_text(f.value_min, f.value_max) + ", widened by a quarter of that span";
       out += "\n";
-      out += "    # rate: {limit: " + std::to_string(std::max<std::uint32_t>(10, 2 * p.max_rate)) +
-             ", per: 1s}    # learned peak of the pair " + std::to_string(p.max_rate) + "/s: uncomment to enforce\n";
-    }
-    if (!plain_codes.empty()) {
-      char name[96];
-      std::snprintf(name, sizeof name, "baseline-%03d-%s-%s", ++n, section, slug(client + "-to-" + server).c_str());
-      out += "  - name: " + std::string(name) + "\n" + common;
-      out += std::string("    ") + section + ": {" + function_key(k.proto) + ": [" + plain_codes + "]" + units +
-             (k.proto == proto::Protocol::Dnp3 ? tags : "") + "}    # " + plain_names + "\n";
+      if (!f.addresses.empty() || f.has_values)
+        out += "    # rate: {limit: " + std::to_string(std::max<std::uint32_t>(10, 3 * p.max_rate + 10)) +
+               ", per: 1s}    # learned peak of the pair " + std::to_string(p.max_rate) + "/s: uncomment to enforce\n";
     }
     if (p.functions.empty()) {
       char name[96];

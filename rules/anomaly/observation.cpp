@@ -74,7 +74,7 @@ bool s7_obs(const s7comm::Record& r, Observation& o) noexcept {
     if (!r.has_plus_opcode) return false;
     o.request = r.plus_opcode == s7comm::kPlusRequest;
     o.has_function = r.has_plus_function;
-    o.function = 0x10000u | r.plus_function;  // kept apart from S7comm function codes
+    o.function = kS7PlusBase | r.plus_function;  // kept apart from S7comm function codes
     o.op = OpClass::Other;
     return true;
   }
@@ -91,7 +91,7 @@ bool s7_obs(const s7comm::Record& r, Observation& o) noexcept {
     o.function = r.function;
   } else if (r.has_userdata) {
     o.has_function = true;
-    o.function = 0x100u | (static_cast<std::uint32_t>(r.userdata_group) << 8) | r.userdata_subfunc;
+    o.function = kS7UserdataBase | (static_cast<std::uint32_t>(r.userdata_group & 0x0f) << 8) | r.userdata_subfunc;
   }
   switch (r.function) {
     case s7comm::kFuncReadVar: o.op = OpClass::Read; break;

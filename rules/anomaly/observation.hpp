@@ -8,6 +8,11 @@
 
 namespace fg::anomaly {
 
+// S7 "functions" beyond the job function codes (0x00-0xff), so one number names each:
+// userdata as kS7UserdataBase | group << 8 | subfunction, S7comm-plus as kS7PlusBase | function.
+inline constexpr std::uint32_t kS7UserdataBase = 0x1000;
+inline constexpr std::uint32_t kS7PlusBase = 0x10000;
+
 enum class OpClass : std::uint8_t { Read, Write, Control, Other };
 
 struct Observation {
