@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "protocols/common/json_writer.hpp"
+#include "rules/anomaly/anomaly_settings_reader.hpp"
+#include "rules/anomaly/dataplane_guard.hpp"
 
 namespace fg::daemon {
 
@@ -15,6 +17,16 @@ std::uint64_t wall_ns() {
 }
 
 }  // namespace
+
+bool apply_rule_file_anomaly(const rules::LoadedRules& loaded, Config& cfg, Diagnostics& diag) {
+  bool ok = true;
+  for (const auto& section : loaded.anomaly) {
+    YamlReader r(section.file, diag);
+    ok &= anomaly::read_anomaly_settings(r, section.node, cfg.anomaly);
+  }
+  cfg.pipeline.anomaly = anomaly::make_guard_config(cfg.anomaly);
+  return ok;
+}
 
 AnomalyService::AnomalyService(const Config& cfg, RecordWriter& writer, bool quiet) : writer_(writer) {
   engine_ = std::make_unique<anomaly::AnomalyEngine>(

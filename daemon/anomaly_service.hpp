@@ -9,8 +9,13 @@
 #include "daemon/control/control_api.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "rules/anomaly/anomaly_engine.hpp"
+#include "rules/load/rule_loader.hpp"
 
 namespace fg::daemon {
+
+// Applies the rule files' `anomaly:` sections over the daemon config's (rule file wins, key by
+// key) and rebuilds the workers' part. Read at start: a rules reload does not change them.
+bool apply_rule_file_anomaly(const rules::LoadedRules& loaded, Config& cfg, Diagnostics& diag);
 
 class AnomalyService {
  public:

@@ -1,11 +1,13 @@
 // fieldguardd: parses options, loads the configuration and runs offline or live.
 #include <iostream>
 
+#include "daemon/anomaly_service.hpp"
 #include "daemon/config/config_loader.hpp"
 #include "daemon/live_mode.hpp"
 #include "daemon/offline_mode.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pcap_mode.hpp"
+#include "daemon/rules/rule_files.hpp"
 
 int main(int argc, char** argv) {
   using namespace fg::daemon;
@@ -19,6 +21,15 @@ int main(int argc, char** argv) {
   if (!opt.config.empty()) {
     Diagnostics diag;
     if (!load_config_file(opt.config, cfg, diag)) {
+      std::cerr << diag.str();
+      return 1;
+    }
+  }
+  if (!cfg.rules_path.empty()) {
+    // The rule set is part of the configuration: a bad one stops the start (and --check-config).
+    Diagnostics diag;
+    fg::rules::LoadedRules loaded;
+    if (!load_rule_files(cfg, cfg.rules_path, loaded, diag) || !apply_rule_file_anomaly(loaded, cfg, diag)) {
       std::cerr << diag.str();
       return 1;
     }

@@ -9,6 +9,7 @@
 #include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
+#include "daemon/rules/rule_manager.hpp"
 #include "dataplane/port/pcap/pcap_replay.hpp"
 
 namespace fg::daemon {
@@ -16,7 +17,8 @@ namespace fg::daemon {
 int run_offline(const Options& opt, const Config& cfg) {
   LogFiles logs;
   if (!logs.open(opt, cfg)) return 1;
-  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
+  rules::RuleNames rule_names;
+  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
   WriterOutput plain(writer);
   // The anomaly engine runs offline only when the config asks for it (`anomaly:`), so a
   // replay never picks up a baseline learned by some other run.
@@ -28,7 +30,15 @@ int run_offline(const Options& opt, const Config& cfg) {
   dp::PipelineConfig pc = cfg.pipeline;
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Skip);  // what a capture missed never comes
   dp::Pipeline pipeline(pc, out);
-  pipeline.set_acl(&cfg.acl);
+  // One thread, no reloads: the domain only satisfies the Snapshot the rule set lives in.
+  dp::RcuDomain rcu(1);
+  RuleManager rule_set(cfg, rcu, rule_names);
+  Diagnostics diag;
+  if (!rule_set.start(diag)) {
+    std::cerr << diag.str();
+    return 1;
+  }
+  pipeline.set_rules_source(rule_set.source());
 
   const dp::ReplayResult r = dp::replay_capture(opt.read, opt.write, pipeline);
   if (anomalies) anomalies->finish();

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -187,6 +189,18 @@ void read_control(YamlReader& r, const YAML::Node& n, Config& c) {
   if (auto v = n["group"]) r.string(v, "control.group", c.control_group);
 }
 
+void read_rules_path(YamlReader& r, const YAML::Node& n, const std::string& config_name, Config& c) {
+  if (!r.string(n, "rules", c.rules_path)) return;
+  if (c.rules_path.empty()) {
+    r.error(n, "rules", "empty path, expected a rule file or a directory of *.yaml rule files");
+    return;
+  }
+  // Relative to the configuration file, so a config and its rules can move together.
+  const std::filesystem::path p(c.rules_path);
+  if (p.is_relative() && config_name.find('/') != std::string::npos)
+    c.rules_path = (std::filesystem::path(config_name).parent_path() / p).string();
+}
+
 }  // namespace
 
 bool load_config_text(const std::string& text, const std::string& name, Config& out, Diagnostics& diag) {
@@ -202,7 +216,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   YamlReader r(name, diag);
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
-    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control", "anomaly"})) {
+    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control", "rules", "anomaly"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -210,6 +224,9 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
       if (auto n = root["protocols"]) read_protocols(r, n, c);
       if (auto n = root["logging"]) read_logging(r, n, c);
       if (auto n = root["control"]) read_control(r, n, c);
+      if (auto n = root["rules"]) read_rules_path(r, n, name, c);
+      if (root["rules"] && root["acl"])
+        r.error(root["acl"], "acl", "acl: and rules: both set, expected one policy (move the ACL's entries into the rule file)");
       if (auto n = root["anomaly"]) anomaly::read_anomaly_settings(r, n, c.anomaly);
     }
   } catch (const YAML::Exception& e) {
@@ -217,6 +234,19 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   }
   for (const auto& pair : c.pairs)
     if (pair.south == pair.north && !pair.south.empty()) diag.error(name, 0, 0, "dataplane.pairs: port \"" + pair.south + "\" paired with itself");
+  // Each port's pair partner, for rules whose `to:` names a zone (the server's side).
+  c.pipeline.port_peers.assign(std::min<std::size_t>(c.ports.size(), 255), 0xff);
+  for (const auto& pair : c.pairs) {
+    std::size_t s = c.ports.size(), n = c.ports.size();
+    for (std::size_t k = 0; k < c.ports.size(); ++k) {
+      if (c.ports[k].name == pair.south) s = k;
+      if (c.ports[k].name == pair.north) n = k;
+    }
+    if (s < c.pipeline.port_peers.size() && n < c.pipeline.port_peers.size()) {
+      c.pipeline.port_peers[s] = static_cast<std::uint8_t>(n);
+      c.pipeline.port_peers[n] = static_cast<std::uint8_t>(s);
+    }
+  }
   if (!diag.empty()) return false;
   c.pipeline.anomaly = anomaly::make_guard_config(c.anomaly);
   out = std::move(c);
