@@ -137,12 +137,17 @@ def main():
     lines.append(f"Result: {'PASS' if ok else 'FAIL'} (every attack detected by at least one detector, "
                  "< 1 false positive per hour per detector)")
     text = "\n".join(lines)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"results": results, "false_positives": fp, "test_hours": hours}, f, indent=1)
     print(text)
-    print(f"\n(captures, configs, events and learned state in {out})")
+    if a.out is None and ok:
+        import shutil
+        shutil.rmtree(out)  # a passing run leaves nothing behind; a failing one keeps its evidence
+    else:
+        print(f"\n(captures, configs, events and learned state in {out})")
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write(text + "\n")
-    json.dump({"results": results, "false_positives": fp, "test_hours": hours}, open(os.path.join(out, "results.json"), "w"), indent=1)
     return 0 if ok else 1
 
 

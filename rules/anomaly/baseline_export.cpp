@@ -185,8 +185,31 @@ std::string AnomalyEngine::export_rules(const std::string& default_action) const
         out += "    # rate: {limit: " + std::to_string(std::max<std::uint32_t>(10, 3 * p.max_rate + 10)) +
                ", per: 1s}    # learned peak of the pair " + std::to_string(p.max_rate) + "/s: uncomment to enforce\n";
     }
+    // Requests are what the baseline judges; their answers ride on them. One rule per section
+    // lets the server answer (the rule language judges responses only where told to).
+    std::set<std::string> sections;
+    for (const auto& [code, f] : p.functions) {
+      const char* sect = section;
+      (void)function_fields(k.proto, code, &sect);
+      sections.insert(sect);
+    }
+    if (k.proto == proto::Protocol::Opcua) {
+      // Connection management (HEL, OPN, CLO) carries no service the baseline could list.
+      char name[128];
+      std::snprintf(name, sizeof name, "baseline-%03d-opcua-connection", ++n);
+      out += "  - name: " + std::string(name) + "\n" + common;
+      out += "    opcua: {msg_type: [HEL, OPN, CLO]}    # hello, open and close secure channel\n";
+      sections.insert("opcua");
+    }
+    for (const std::string& sect : sections) {
+      char name[128];
+      std::snprintf(name, sizeof name, "baseline-%03d-%s-responses", ++n, sect.c_str());
+      out += "  - name: " + std::string(name) + "    # the server's answers on this pair\n" + common;
+      out += "    direction: response\n";
+      out += "    " + sect + ": {}\n";
+    }
     if (p.functions.empty()) {
-      char name[96];
+      char name[128];
       std::snprintf(name, sizeof name, "baseline-%03d-%s-%s", ++n, section, slug(client + "-to-" + server).c_str());
       out += "  - name: " + std::string(name) + "    # connection seen, no function learned\n" + common;
     }

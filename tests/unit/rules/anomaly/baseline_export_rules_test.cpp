@@ -119,7 +119,7 @@ TEST_CASE("the export of Modbus, S7comm, S7comm-plus, DNP3 and OPC UA baselines 
     daemon::Diagnostics diag;
     CHECK(rules::load_rules_text(text, "export.yaml", {}, loaded, diag));
     CHECK(diag.str() == "");
-    CHECK(loaded.set.rules.size() == 8);
+    CHECK(loaded.set.rules.size() == 14);  // 8 function rules, 5 response rules, OPC UA connection
   }
 }
 

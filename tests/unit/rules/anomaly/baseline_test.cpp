@@ -137,7 +137,7 @@ TEST_CASE("a damaged state file is an error naming FILE:LINE:COL and the engine 
   CHECK(e.mode() == Mode::Off);
 }
 
-TEST_CASE("the export is a commented rule file with one allow rule per learned function") {
+TEST_CASE("the export is a commented rule file with one allow rule per learned function and one for responses") {
   AnomalySettings s;
   s.baseline.state_dir = temp_dir();
   AnomalyEngine e(s, nullptr, nullptr);
@@ -154,7 +154,7 @@ TEST_CASE("the export is a commented rule file with one allow rule per learned f
   CHECK(text.find("# fieldguard baseline export") == 0);
   const YAML::Node doc = YAML::Load(text);
   CHECK(doc["default_action"].as<std::string>() == "drop");
-  REQUIRE(doc["rules"].size() == 2);
+  REQUIRE(doc["rules"].size() == 3);
   const YAML::Node r0 = doc["rules"][0];
   CHECK(r0["action"].as<std::string>() == "allow");
   CHECK(r0["from"].as<std::string>() == "198.18.0.10/32");
@@ -165,4 +165,6 @@ TEST_CASE("the export is a commented rule file with one allow rule per learned f
   CHECK(r0["modbus"]["address"][0].as<std::string>() == "0-9");
   CHECK(r0["modbus"]["address"][1].as<std::string>() == "100-119");
   CHECK(doc["rules"][1]["modbus"]["value"].as<std::string>() == "49-51");
+  CHECK(doc["rules"][2]["direction"].as<std::string>() == "response");
+  CHECK(doc["rules"][2]["modbus"].IsMap());
 }
