@@ -28,7 +28,8 @@ bool apply_rule_file_anomaly(const rules::LoadedRules& loaded, Config& cfg, Diag
   return ok;
 }
 
-AnomalyService::AnomalyService(const Config& cfg, RecordWriter& writer, bool quiet) : writer_(writer) {
+AnomalyService::AnomalyService(const Config& cfg, RecordWriter& writer, bool quiet)
+    : writer_(writer), slot_(cfg.pipeline.anomaly.quarantine) {
   engine_ = std::make_unique<anomaly::AnomalyEngine>(
       cfg.anomaly, [this](const dp::EventEntry& e) { writer_.event(e); },
       [this](const anomaly::EngineNote& n) { writer_.control_event({n.event, n.name, n.severity, n.detail, n.fields}); });
@@ -39,7 +40,31 @@ AnomalyService::AnomalyService(const Config& cfg, RecordWriter& writer, bool qui
   }
 }
 
+AnomalyService::~AnomalyService() {
+  // The workers are stopped (or the replay is over) when the service goes: nothing reads the
+  // table any more.
+  if (slot_) slot_->store(nullptr, std::memory_order_release);
+}
+
+void AnomalyService::publish_quarantine() {
+  published_version_ = engine_->quarantine_version();
+  if (!slot_) return;
+  auto next = std::make_unique<const anomaly::Quarantine>(engine_->quarantine());
+  slot_->store(next.get(), std::memory_order_release);  // release: the whole table is visible
+  // The token is taken after the store: a worker holding the old table has not yet passed
+  // the quiescent state it waits for.
+  if (current_) retired_.push_back({rcu_ != nullptr ? rcu_->start() : 0, std::move(current_)});
+  current_ = std::move(next);
+}
+
 void AnomalyService::tick_wall_clock() {
+  if (rcu_ != nullptr) {
+    std::size_t keep = 0;
+    for (auto& r : retired_)
+      if (!rcu_->done(r.token)) retired_[keep++] = std::move(r);
+    retired_.resize(keep);
+  }
+  if (engine_->quarantine_version() != published_version_) publish_quarantine();
   const std::uint64_t now = wall_ns();
   if (now < last_tick_ns_ + 1'000'000'000ull) return;
   last_tick_ns_ = now;
@@ -55,6 +80,7 @@ void AnomalyService::register_commands(ControlState& state) {
     if (action == "learn_start") ok = engine_->learn_start(json, error);
     else if (action == "learn_stop") ok = engine_->learn_stop(json, error);
     else if (action == "enforce") ok = engine_->enforce(json, error);
+    else if (action == "release") ok = engine_->release(json, error);
     else if (action == "show") json = engine_->show_json();
     else if (action == "export") {
       const std::string def = args["default_action"] ? args["default_action"].as<std::string>() : "alert";
@@ -67,9 +93,10 @@ void AnomalyService::register_commands(ControlState& state) {
       json = out;
     } else {
       return ControlReply::fail("unknown baseline action \"" + action +
-                                "\" (expected learn_start, learn_stop, show, export or enforce)");
+                                "\" (expected learn_start, learn_stop, show, export, enforce or release)");
     }
     if (!ok) return ControlReply::fail(error);
+    if (engine_->quarantine_version() != published_version_) publish_quarantine();
     return {true, json, {}};
   };
 }

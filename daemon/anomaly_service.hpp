@@ -8,6 +8,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/export/record_writer.hpp"
+#include "dataplane/rcu/rcu_domain.hpp"
 #include "rules/anomaly/anomaly_engine.hpp"
 #include "rules/load/rule_loader.hpp"
 
@@ -22,8 +23,15 @@ class AnomalyService {
   // Loads the saved state; a bad state file is reported (stderr and an event) and the
   // engine starts empty.
   AnomalyService(const Config& cfg, RecordWriter& writer, bool quiet);
+  ~AnomalyService();
 
-  void audit(const dp::AuditEntry& e) { engine_->on_audit(e); }
+  // Where replaced quarantine tables are reclaimed once no worker can hold them; without one
+  // (offline replay) they are kept until the end.
+  void set_rcu(dp::RcuDomain* rcu) noexcept { rcu_ = rcu; }
+  void audit(const dp::AuditEntry& e) {
+    engine_->on_audit(e);
+    if (engine_->quarantine_version() != published_version_) publish_quarantine();
+  }
   // Live modes: call from the control loop; closes windows on the wall clock.
   void tick_wall_clock();
   void finish() { engine_->finish(); }
@@ -33,9 +41,20 @@ class AnomalyService {
   [[nodiscard]] anomaly::AnomalyEngine& engine() noexcept { return *engine_; }
 
  private:
+  void publish_quarantine();
+
   RecordWriter& writer_;
   std::unique_ptr<anomaly::AnomalyEngine> engine_;
   std::uint64_t last_tick_ns_ = 0;
+  std::shared_ptr<anomaly::QuarantineSlot> slot_;
+  dp::RcuDomain* rcu_ = nullptr;
+  std::uint64_t published_version_ = 0;
+  std::unique_ptr<const anomaly::Quarantine> current_;
+  struct Retired {
+    std::uint64_t token;
+    std::unique_ptr<const anomaly::Quarantine> table;
+  };
+  std::vector<Retired> retired_;
 };
 
 // A RecordOutput for the single-threaded modes (capture replay, libpcap bridge): writes

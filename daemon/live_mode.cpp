@@ -111,6 +111,7 @@ int run_live(const Options& opt, const Config& cfg) {
   // The anomaly engine lives on the control thread: it sees the audit records drain() hands
   // to the writer, so the workers pay nothing for it.
   AnomalyService anomalies(cfg, writer, opt.quiet);
+  anomalies.set_rcu(&dpl.rcu());
   anomalies.register_commands(state);
 
   auto drain = [&] {

@@ -51,6 +51,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   // swaps while serving the control socket are freed on the next round.
   dp::RcuDomain rcu(1);
   rcu.online(0);
+  anomalies.set_rcu(&rcu);
   RuleManager rule_set(cfg, rcu, rule_names);
   {
     Diagnostics diag;

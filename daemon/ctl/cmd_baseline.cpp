@@ -1,4 +1,4 @@
-// fieldguardctl baseline learn start|stop | show | export FILE [--drop] | enforce
+// fieldguardctl baseline learn start|stop | show | export FILE [--drop] | enforce | release
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -14,7 +14,8 @@ constexpr const char* kUsageText =
     "usage: fieldguardctl baseline learn start|stop\n"
     "       fieldguardctl baseline show\n"
     "       fieldguardctl baseline export FILE|- [--drop]\n"
-    "       fieldguardctl baseline enforce\n";
+    "       fieldguardctl baseline enforce\n"
+    "       fieldguardctl baseline release\n";
 
 int usage() {
   std::cerr << kUsageText;
@@ -30,6 +31,9 @@ void print_summary(const YAML::Node& d) {
   for (const char* k : {"mode", "state_dir", "pairs", "requests_learned", "training_windows", "clusters"})
     std::cout << "  " << k << std::string(20 - std::string(k).size(), ' ') << scalar(d, k) << "\n";
   if (d["events"]) print_key_values(d["events"], "events.");
+  for (const auto& q : d["quarantined"])
+    std::cout << "  quarantined         " << scalar(q, "client") << " -> " << scalar(q, "server") << ":"
+              << scalar(q, "port") << "\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : d["pair_list"])
     rows.push_back({scalar(p, "client"), scalar(p, "server"), scalar(p, "port"), scalar(p, "proto"),
@@ -94,6 +98,7 @@ int cmd_baseline(const CtlContext& ctx) {
   }
   if (a[0] == "show" && a.size() == 1) return simple(ctx, "show");
   if (a[0] == "enforce" && a.size() == 1) return simple(ctx, "enforce");
+  if (a[0] == "release" && a.size() == 1) return simple(ctx, "release");
   if (a[0] == "export") {
     std::string file;
     bool drop = false;

@@ -15,7 +15,7 @@ const std::vector<CommandEntry>& commands() {
       {"stats", "packets, drops by reason, flows, PDUs per protocol, events", cmd_stats},
       {"version", "this tool's version", cmd_version},
       {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
-      {"baseline", "learn start|stop, show, export FILE [--drop], enforce: the learned baseline", cmd_baseline},
+      {"baseline", "learn start|stop, show, export FILE [--drop], enforce, release: the learned baseline", cmd_baseline},
   };
   return kCommands;
 }

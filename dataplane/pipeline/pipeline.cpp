@@ -27,6 +27,7 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
   ++stats_.bursts;
   // One load per burst; acquire: the whole rule set written before its publication is seen.
   rules_ = rules_src_ != nullptr ? rules_src_->load(std::memory_order_acquire) : nullptr;
+  guard_.begin_burst();
   now_ns_ = now_ns;
   // Three passes so memory latency overlaps work: decode (after prefetching every frame), then
   // key, hash and a prefetch of each flow's table slot, then the per-packet work, which

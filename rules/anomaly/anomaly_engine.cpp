@@ -108,6 +108,43 @@ void AnomalyEngine::enforce_baseline(const Observation& o, const dp::AuditEntry&
     ++stats_.baseline_events;
     emit(e, *v.kind, v.arg0, v.arg1, s_.baseline.action);
   }
+  if (found.empty() || s_.baseline.action < dp::Action::Drop) return;
+  // The request itself has passed (it is judged from its audit record); what follows from
+  // this client to this server is cut off in the workers.
+  const QuarantineEntry q{o.client, o.server, o.server_port};
+  if (quarantined_.count(q) || quarantined_.size() >= Quarantine::kMaxPairs) return;
+  quarantined_.insert(q);
+  ++quarantine_version_;
+  ++stats_.quarantined;
+  std::string fields;
+  proto::JsonWriter w(fields);
+  w.begin_object().field("src_ip", format_ip_text(o.client)).field("dst_ip", format_ip_text(o.server));
+  w.field("dst_port", static_cast<unsigned>(o.server_port)).field("action", dp::action_name(s_.baseline.action));
+  w.field("because", found.front().kind->name).end_object();
+  note("baseline.quarantined", "high",
+       format_ip_text(o.client) + " -> " + format_ip_text(o.server) + ":" + std::to_string(o.server_port) +
+           " cut off (" + std::string(dp::action_name(s_.baseline.action)) + ") after " +
+           std::string(found.front().kind->name) + "; `fieldguardctl baseline release` lifts it",
+       fields.substr(1, fields.size() - 2));
+}
+
+Quarantine AnomalyEngine::quarantine() const {
+  Quarantine q;
+  q.action = s_.baseline.action;
+  q.pairs.assign(quarantined_.begin(), quarantined_.end());
+  return q;
+}
+
+bool AnomalyEngine::release(std::string& json, std::string& error) {
+  (void)error;
+  const std::size_t n = quarantined_.size();
+  if (n > 0) {
+    quarantined_.clear();
+    ++quarantine_version_;
+    note("baseline.released", "info", std::to_string(n) + " quarantined pair(s) released");
+  }
+  json = show_json();
+  return true;
 }
 
 void AnomalyEngine::count_rates(const Observation& o, const dp::AuditEntry& e, PairState& ps) {
@@ -223,6 +260,10 @@ bool AnomalyEngine::learn_start(std::string& json, std::string& error) {
   baseline_.clear();
   behaviour_.clear();
   training_.clear();
+  if (!quarantined_.empty()) {
+    quarantined_.clear();
+    ++quarantine_version_;
+  }
   training_seen_ = 0;
   for (auto& [k, ps] : pair_state_) ps.window_open = false;
   mode_ = Mode::Learn;
@@ -289,6 +330,12 @@ std::string AnomalyEngine::show_json() const {
   w.field("baseline", stats_.baseline_events).field("baseline_suppressed", stats_.baseline_suppressed);
   w.field("rate", stats_.rate_events).field("behaviour", stats_.behaviour_events);
   w.end_object();
+  w.key("quarantined").begin_array();
+  for (const auto& q : quarantined_) {
+    w.begin_object().field("client", format_ip_text(q.client)).field("server", format_ip_text(q.server));
+    w.field("port", static_cast<unsigned>(q.port)).end_object();
+  }
+  w.end_array();
   w.key("pair_list").begin_array();
   for (const auto& [k, p] : baseline_.pairs()) {
     w.begin_object();

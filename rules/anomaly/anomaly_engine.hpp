@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "rules/anomaly/anomaly_settings.hpp"
 #include "rules/anomaly/baseline_model.hpp"
 #include "rules/anomaly/behaviour_model.hpp"
+#include "rules/anomaly/quarantine.hpp"
 #include "rules/anomaly/rate_window.hpp"
 
 namespace fg::anomaly {
@@ -38,6 +40,7 @@ struct EngineStats {
   std::uint64_t rate_events = 0;
   std::uint64_t windows = 0;
   std::uint64_t behaviour_events = 0;
+  std::uint64_t quarantined = 0;         // pairs cut off
   std::uint64_t saves = 0;
   std::uint64_t save_failures = 0;
 };
@@ -65,6 +68,8 @@ class AnomalyEngine {
   bool learn_start(std::string& json, std::string& error);
   bool learn_stop(std::string& json, std::string& error);
   bool enforce(std::string& json, std::string& error);
+  // Lifts every quarantine (baseline.action drop/reset/block cuts pairs off in enforce mode).
+  bool release(std::string& json, std::string& error);
   [[nodiscard]] std::string show_json() const;
   // The baseline as a commented rule file (RULES-SYNTAX.md), `default_action` closing it.
   [[nodiscard]] std::string export_rules(const std::string& default_action) const;
@@ -75,6 +80,10 @@ class AnomalyEngine {
   [[nodiscard]] const BehaviourModel& behaviour() const noexcept { return behaviour_; }
   [[nodiscard]] const AnomalySettings& settings() const noexcept { return s_; }
   [[nodiscard]] std::size_t training_windows() const noexcept { return training_.size(); }
+  // The pairs enforce mode cut off, and a counter that moves whenever they change (the
+  // daemon publishes a new table for the workers then).
+  [[nodiscard]] Quarantine quarantine() const;
+  [[nodiscard]] std::uint64_t quarantine_version() const noexcept { return quarantine_version_; }
 
  private:
   struct PairState {
@@ -111,6 +120,8 @@ class AnomalyEngine {
   std::uint64_t last_tick_ns_ = 0;
   std::uint64_t last_save_ns_ = 0;
   std::uint64_t learn_started_ns_ = 0;
+  std::set<QuarantineEntry> quarantined_;
+  std::uint64_t quarantine_version_ = 0;
   EngineStats stats_{};
 };
 

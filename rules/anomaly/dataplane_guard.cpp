@@ -130,6 +130,11 @@ void DataplaneGuard::after_packet(dp::Packet& p, dp::Flow& f, int d, bool create
   dp::Action act = pending_;
   const bool conformance = pending_ >= dp::Action::Drop;
   pending_ = dp::Action::Allow;
+  if (quarantine_ != nullptr && d == 0 && !quarantine_->pairs.empty() &&
+      quarantine_->contains(p.meta.src, p.meta.dst, p.meta.dport)) {
+    ++stats_.quarantine_dropped;
+    act = std::max(act, quarantine_->action);
+  }
   if (cfg_.rates && d == 0) {
     const dp::PacketMeta& m = p.meta;
     std::uint32_t count = 0, limit = 0;

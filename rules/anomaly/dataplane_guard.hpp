@@ -6,11 +6,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "dataplane/app/records.hpp"
 #include "dataplane/flow/flow.hpp"
 #include "dataplane/pipeline/packet.hpp"
 #include "rules/anomaly/anomaly_settings.hpp"
+#include "rules/anomaly/quarantine.hpp"
 #include "rules/anomaly/rate_window.hpp"
 
 namespace fg::anomaly {
@@ -28,6 +30,9 @@ struct GuardConfig {
   RateLimits syn{};
   RateLimits connections{};
   dp::Action rate_action = dp::Action::Alert;
+  // Pairs cut off by enforce mode; one slot shared by every copy of this config (and so by
+  // every worker), filled by the control thread.
+  std::shared_ptr<QuarantineSlot> quarantine = std::make_shared<QuarantineSlot>(nullptr);
 };
 
 // Every conformance kind of the catalogue with its action (override or default). Overrides
@@ -41,6 +46,7 @@ struct GuardStats {
   std::uint64_t syn_floods = 0;
   std::uint64_t connection_floods = 0;
   std::uint64_t rate_dropped = 0;
+  std::uint64_t quarantine_dropped = 0;    // packets of pairs enforce mode cut off
 };
 
 // Sits between the app layer and the worker's RecordOutput.
@@ -50,12 +56,17 @@ class DataplaneGuard final : public dp::RecordOutput {
 
   DataplaneGuard(const GuardConfig& cfg, dp::RecordOutput& next) noexcept : cfg_(cfg), next_(next) {}
 
+  // Once per burst: the quarantine table in force (one acquire load).
+  void begin_burst() noexcept {
+    quarantine_ = cfg_.quarantine ? cfg_.quarantine->load(std::memory_order_acquire) : nullptr;
+  }
+
   void audit(const dp::AuditEntry& e) noexcept override;
   void event(const dp::EventEntry& e) noexcept override;
 
   // After the pipeline inspected packet `p` of flow `f` (d: 0 from the client): applies the
-  // strongest conformance action the packet's anomalies asked for, then counts SYNs and new
-  // connections.
+  // strongest conformance action the packet's anomalies asked for and the quarantine, then
+  // counts SYNs and new connections.
   void after_packet(dp::Packet& p, dp::Flow& f, int d, bool created, std::uint64_t now_ns) noexcept;
 
   [[nodiscard]] const GuardStats& stats() const noexcept { return stats_; }
@@ -76,6 +87,7 @@ class DataplaneGuard final : public dp::RecordOutput {
   GuardConfig cfg_;
   dp::RecordOutput& next_;
   dp::Action pending_ = dp::Action::Allow;  // strongest conformance action of the current packet
+  const Quarantine* quarantine_ = nullptr;  // this burst's
   GuardStats stats_{};
   std::array<Slot, kSlots> syn_{};          // by server address
   std::array<Slot, kSlots> connections_{};  // by client address

@@ -7,9 +7,12 @@ dataplane (net_af_packet on veths between network namespaces), and keep it acros
 2. `baseline export FILE --drop` writes the allowlist; `fieldguardctl rules check FILE` accepts it;
    `baseline enforce`: normal polling stays quiet, a read of register 500 raises
    baseline.address_out_of_range (alert only: the daemon has no rules yet).
-3. fieldguardd is restarted with `rules: FILE`: `baseline show` still says enforce with the same
-   pair (state written atomically under the state directory), normal polling passes, the read
-   of register 500 is dropped by the exported rules and raises the baseline event again.
+3. fieldguardd is restarted with `rules: FILE` and `baseline.action: drop`: `baseline show`
+   still says enforce with the same pair (state written atomically under the state directory),
+   normal polling passes, the read of register 500 is dropped by the exported rules and raises
+   the baseline event again.
+4. That event quarantined the pair: the client cannot reach the server until
+   `fieldguardctl baseline release`.
 Everything created here is removed, even on failure.
 """
 import json
@@ -81,7 +84,7 @@ def wait_for(pred, timeout, what):
     fail("timed out waiting for " + what)
 
 
-def config_text(t, state, rules=None):
+def config_text(t, state, rules=None, action="alert"):
     text = f"""
 dataplane:
   backend: dpdk
@@ -95,7 +98,7 @@ dataplane:
     - south: field
       north: plant
 anomaly:
-  baseline: {{state_dir: {state}, event_holdoff: 1s}}
+  baseline: {{state_dir: {state}, event_holdoff: 1s, action: {action}}}
   clustering: {{window: 2s, min_windows: 3}}
 """
     if rules:
@@ -202,7 +205,7 @@ def main():
             d.stop()
 
             # 3. Restart with the export as the rule set.
-            d2 = Daemon(t, work, "enforce", config_text(t, state, exported))
+            d2 = Daemon(t, work, "enforce", config_text(t, state, exported, action="drop"))
             daemons.append(d2)
             show = json.loads(d2.ctl("--json", "baseline", "show").stdout)["data"]
             if show["mode"] != "enforce" or not any(p["client"] == t.field_ip for p in show["pair_list"]):
@@ -216,6 +219,19 @@ def main():
             stats = json.loads(d2.ctl("--json", "stats").stdout)["data"]
             if stats["dropped_by"]["policy"] == 0:
                 fail(f"no policy drops counted: {stats}")
+
+            # 4. baseline.action drop: the pair that stepped outside is cut off until released.
+            wait_for(lambda: "baseline.quarantined" in d2.names(), 5, "baseline.quarantined")
+            r = t.ns(t.field, "/usr/bin/python3", "-c", POLL, t.plant_ip, "1", check=False)
+            print("polling while quarantined:", r.returncode, r.stdout.strip())
+            if r.returncode == 0:
+                fail("the quarantined client still reaches the server")
+            show = json.loads(d2.ctl("--json", "baseline", "show").stdout)["data"]
+            if not show["quarantined"]:
+                fail(f"baseline show lists no quarantined pair: {show}")
+            d2.ctl("baseline", "release")
+            time.sleep(0.5)
+            poll(t, 2)
         finally:
             for dm in daemons:
                 dm.stop()

@@ -111,3 +111,28 @@ TEST_CASE("mode commands refuse what makes no sense") {
   CHECK_FALSE(r.engine.enforce(json, error));
   CHECK(error.find("no baseline learned") != std::string::npos);
 }
+
+TEST_CASE("enforce mode with action drop quarantines the pair that stepped outside; release lifts it") {
+  AnomalySettings s = settings();
+  s.baseline.action = dp::Action::Drop;
+  Run r(s);
+  std::string json, error;
+  REQUIRE(r.engine.learn_start(json, error));
+  poll(r.engine, 1000, 600, 7);
+  REQUIRE(r.engine.enforce(json, error));
+  const std::uint64_t v0 = r.engine.quarantine_version();
+  poll(r.engine, 2000, 60, 8);
+  CHECK(r.engine.quarantine().pairs.empty());
+  r.engine.on_audit(modbus_request(10, 101, 2100 * kSec, 1, 3, 500, 4));
+  CHECK(r.count("baseline.address_out_of_range") == 1);
+  CHECK(r.count("baseline.quarantined") == 1);
+  const Quarantine q = r.engine.quarantine();
+  REQUIRE(q.pairs.size() == 1);
+  CHECK(q.action == dp::Action::Drop);
+  CHECK(q.contains(ip(10), ip(101), 502));
+  CHECK_FALSE(q.contains(ip(11), ip(101), 502));
+  CHECK(r.engine.quarantine_version() != v0);
+  REQUIRE(r.engine.release(json, error));
+  CHECK(r.engine.quarantine().pairs.empty());
+  CHECK(r.count("baseline.released") == 1);
+}

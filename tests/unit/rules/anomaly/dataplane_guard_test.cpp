@@ -17,9 +17,11 @@ constexpr std::uint64_t kSec = 1'000'000'000ull;
 
 struct Bench {
   Collect out;
+  dp::PipelineConfig cfg;
   dp::Pipeline pipeline;
   std::uint64_t frame = 0;
-  explicit Bench(const AnomalySettings& s) : pipeline(config(s), out) {}
+  explicit Bench(const AnomalySettings& s) : cfg(config(s)), pipeline(cfg, out) {}
+  ~Bench() { cfg.anomaly.quarantine->store(nullptr); }
   static dp::PipelineConfig config(const AnomalySettings& s) {
     dp::PipelineConfig c;
     c.max_flows = 8192;
@@ -130,4 +132,20 @@ TEST_CASE("rates with action drop drop the SYNs over the threshold") {
                         kSec + i * (kSec / 100)).forwarded();
   CHECK(forwarded == 10);
   CHECK(b.out.count("rate.syn_flood") == 1);
+}
+
+TEST_CASE("a quarantined pair is cut off from the next burst on; other pairs pass") {
+  AnomalySettings s;
+  Bench b(s);
+  Session c(b, kSec);
+  CHECK(c.request(modbus_adu(1, 1, {3, 0, 0, 0, 10}), 2 * kSec).forwarded());
+  Quarantine q;
+  q.action = dp::Action::Drop;
+  q.pairs.push_back({ip(10), ip(101), 502});
+  b.cfg.anomaly.quarantine->store(&q, std::memory_order_release);  // what the control thread publishes
+  CHECK_FALSE(c.request(modbus_adu(2, 1, {3, 0, 0, 0, 10}), 3 * kSec).forwarded());
+  CHECK(b.pipeline.anomaly().quarantine_dropped == 1);
+  // The server's answers and other clients are not affected.
+  CHECK(b.send(tcp_frame(101, 10, 502, 40000, dp::kTcpAck, 9000, 1012), 3 * kSec + 100).forwarded());
+  CHECK(b.send(tcp_frame(11, 101, 41000, 502, dp::kTcpSyn, 5, 0), 4 * kSec).forwarded());
 }
