@@ -53,6 +53,7 @@ constexpr CatalogEntry kCatalog[] = {
     {2008, &s7comm::kReassemblyOverflow, true},
     {2009, &s7comm::kNotS7, true},
     {2010, &s7comm::kBadUserdata, true},
+    {2011, &s7comm::kUnmatchedResponse, true},
     {3001, &opcua::kBadMessageType, true},
     {3002, &opcua::kBadChunkSize, true},
     {3003, &opcua::kBadChunkType, true},
