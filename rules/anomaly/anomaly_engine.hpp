@@ -55,6 +55,8 @@ class AnomalyEngine {
   // Loads the saved state from settings.baseline.state_dir, if any. False with `error` when
   // a file exists but cannot be read: the engine then starts empty (and says why).
   bool load(std::string& error);
+  // The state file's text (`path` names it in errors); the parsing half of load(), fuzzed.
+  bool load_text(const std::string& text, const std::string& path, std::string& error);
   // Writes the state atomically (temp file, fsync, rename, fsync of the directory).
   bool save(std::string& error);
 
@@ -104,6 +106,7 @@ class AnomalyEngine {
   void note(const std::string& name, const std::string& severity, const std::string& detail,
             const std::string& fields = "");
   void train_behaviour();
+  bool load_windows(std::string& error);
   std::string state_path() const;
   std::string windows_path() const;
 

@@ -140,11 +140,22 @@ bool AnomalyEngine::save(std::string& error) {
 bool AnomalyEngine::load(std::string& error) {
   const std::string path = state_path();
   if (!file_exists(path)) return true;  // nothing learned yet
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    error = path + ": cannot read the learned state (starting with an empty baseline)";
+    return false;
+  }
+  return load_text(text.str(), path, error) && load_windows(error);
+}
+
+bool AnomalyEngine::load_text(const std::string& text, const std::string& path, std::string& error) {
   BaselineModel base;
   BehaviourModel beh;
   Mode mode = Mode::Off;
   try {
-    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node root = YAML::Load(text);
     if (!root.IsMap() || root["version"].as<int>(0) != kStateVersion)
       throw YAML::Exception(root.Mark(), "not a version " + std::to_string(kStateVersion) + " state file");
     const std::string m = root["mode"].as<std::string>("off");
@@ -196,6 +207,13 @@ bool AnomalyEngine::load(std::string& error) {
             ": error: unreadable learned state: " + e.msg + " (starting with an empty baseline)";
     return false;
   }
+  baseline_ = std::move(base);
+  behaviour_ = std::move(beh);
+  if (!s_.baseline.mode_set) mode_ = mode;
+  return true;
+}
+
+bool AnomalyEngine::load_windows(std::string& error) {
   std::vector<FeatureVector> windows;
   if (std::ifstream in(windows_path()); in) {
     std::string line;
@@ -215,11 +233,8 @@ bool AnomalyEngine::load(std::string& error) {
       windows.push_back(v);
     }
   }
-  baseline_ = std::move(base);
-  behaviour_ = std::move(beh);
   training_ = std::move(windows);
   training_seen_ = training_.size();
-  if (!s_.baseline.mode_set) mode_ = mode;
   return error.empty();
 }
 
