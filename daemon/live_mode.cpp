@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "daemon/anomaly_service.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/dpdk_control.hpp"
@@ -159,14 +160,23 @@ int run_live(const Options& opt, const Config& cfg) {
       return 1;
     }
   }
+  // The anomaly engine lives on the control thread: it sees the audit records drain() hands
+  // to the writer, so the workers pay nothing for it.
+  AnomalyService anomalies(cfg, writer, opt.quiet);
+  anomalies.set_rcu(&dpl.rcu());
+  anomalies.register_commands(state);
 
   auto drain = [&] {
     for (std::uint32_t w = 0; w < dpl.worker_count(); ++w) {
       dpl.output(w).event_ring.drain([&](const dp::EventEntry& e) { writer.event(e); });
-      dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) { writer.audit(e); });
+      dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) {
+        writer.audit(e);
+        anomalies.audit(e);
+      });
     }
     if (identity) identity->poll(writer);
     if (updates) updates->agent.drain_events(writer);
+    anomalies.tick_wall_clock();
     writer.flush();
   };
 
@@ -203,6 +213,8 @@ int run_live(const Options& opt, const Config& cfg) {
   if (updates) updates->agent.stop();  // before the workers go: it may be swapping their ACL
   dpl.stop();
   drain();
+  anomalies.finish();
+  writer.flush();
 
   RunSummary s = collect(dpl, writer);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

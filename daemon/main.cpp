@@ -1,6 +1,7 @@
 // fieldguardd: parses options, loads the configuration and runs offline or live.
 #include <iostream>
 
+#include "daemon/anomaly_service.hpp"
 #include "daemon/config/config_loader.hpp"
 #include "daemon/live_mode.hpp"
 #include "daemon/offline_mode.hpp"
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
     // The rule set is part of the configuration: a bad one stops the start (and --check-config).
     Diagnostics diag;
     fg::rules::LoadedRules loaded;
-    if (!load_rule_files(cfg, cfg.rules_path, loaded, diag)) {
+    if (!load_rule_files(cfg, cfg.rules_path, loaded, diag) || !apply_rule_file_anomaly(loaded, cfg, diag)) {
       std::cerr << diag.str();
       return 1;
     }

@@ -2,7 +2,9 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 
+#include "daemon/anomaly_service.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/export/writer_output.hpp"
 #include "daemon/log_files.hpp"
@@ -18,7 +20,14 @@ int run_offline(const Options& opt, const Config& cfg) {
   if (!logs.open(opt, cfg)) return 1;
   rules::RuleNames rule_names;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
-  WriterOutput out(writer);
+  WriterOutput plain(writer);
+  // The anomaly engine runs offline only when the config asks for it (`anomaly:`), so a
+  // replay never picks up a baseline learned by some other run.
+  std::unique_ptr<AnomalyService> anomalies;
+  if (cfg.anomaly.configured) anomalies = std::make_unique<AnomalyService>(cfg, writer, opt.quiet);
+  std::unique_ptr<AnomalyTapOutput> tap;
+  if (anomalies) tap = std::make_unique<AnomalyTapOutput>(writer, *anomalies);
+  dp::RecordOutput& out = tap ? static_cast<dp::RecordOutput&>(*tap) : plain;
   dp::PipelineConfig pc = cfg.pipeline;
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Skip);  // what a capture missed never comes
   dp::Pipeline pipeline(pc, out);
@@ -42,6 +51,7 @@ int run_offline(const Options& opt, const Config& cfg) {
   if (tunnel) pipeline.set_stage(tunnel->stage(0));
 
   const dp::ReplayResult r = dp::replay_capture(opt.read, opt.write, pipeline);
+  if (anomalies) anomalies->finish();
   writer.flush();
   if (!r.ok) {
     std::cerr << "fieldguardd: " << opt.read << ": " << r.error << "\n";

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "daemon/anomaly_service.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/pcap_control.hpp"
@@ -49,7 +50,8 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   if (!logs.open(opt, cfg)) return 1;
   rules::RuleNames rule_names;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
-  WriterOutput out(writer);
+  AnomalyService anomalies(cfg, writer, opt.quiet);
+  AnomalyTapOutput out(writer, anomalies);
   dp::PipelineConfig pc = cfg.pipeline;
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Wait);
   dp::Pipeline pipeline(pc, out);
@@ -57,6 +59,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   // swaps while serving the control socket are freed on the next round.
   dp::RcuDomain rcu(1);
   rcu.online(0);
+  anomalies.set_rcu(&rcu);
   RuleManager rule_set(cfg, rcu, rule_names);
   {
     Diagnostics diag;
@@ -136,6 +139,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
       return 1;
     }
   }
+  anomalies.register_commands(state);
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
@@ -151,6 +155,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     if (tunnel) tunnel_tick(*tunnel, writer, mono_ns());
     loops.fetch_add(1, std::memory_order_relaxed);
     if (updates) updates->agent.drain_events(writer);
+    anomalies.tick_wall_clock();
     if (g_pcap_hup != 0) {
       g_pcap_hup = 0;
       reload_on_hup(rule_set, writer, opt.quiet);
@@ -169,6 +174,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;
   }
   if (updates) updates->agent.stop();
+  anomalies.finish();
   writer.flush();
   RunSummary s = collect();
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

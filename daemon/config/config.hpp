@@ -12,6 +12,7 @@
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
 #include "daemon/update/update_settings.hpp"
+#include "rules/anomaly/anomaly_settings.hpp"
 
 namespace fg::daemon {
 
@@ -75,6 +76,7 @@ struct Config {
   // The config as written, before the installed update bundle was laid over it (set at start
   // when `update:` is present; the update agent composes every bundle on top of it).
   std::shared_ptr<const Config> update_base;
+  anomaly::AnomalySettings anomaly{};  // `anomaly:` (issue 5); its worker part is pipeline.anomaly
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

@@ -8,12 +8,14 @@
 #include <sstream>
 
 #include "daemon/config/yaml_reader.hpp"
+#include "rules/anomaly/anomaly_settings_reader.hpp"
 
 namespace fg::daemon {
 
 Config monitor_default() {
   Config c;
   c.source = "(built-in monitor default)";
+  c.pipeline.anomaly = anomaly::make_guard_config(c.anomaly);
   return c;
 }
 
@@ -275,7 +277,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
     if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control",
-                                    "rules", "syslog", "metrics", "identity", "tunnel", "update"})) {
+                                    "rules", "syslog", "metrics", "identity", "tunnel", "update", "anomaly"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -291,6 +293,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
       if (auto n = root["identity"]) read_identity_settings(r, n, c.identity);
       if (auto n = root["tunnel"]) read_tunnel(r, n, c.tunnel);
       if (auto n = root["update"]) update::read_update_settings(r, n, c.update);
+      if (auto n = root["anomaly"]) anomaly::read_anomaly_settings(r, n, c.anomaly);
     }
   } catch (const YAML::Exception& e) {
     diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);
@@ -311,6 +314,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
     }
   }
   if (!diag.empty()) return false;
+  c.pipeline.anomaly = anomaly::make_guard_config(c.anomaly);
   out = std::move(c);
   return true;
 }

@@ -15,6 +15,7 @@ int cmd_pki(const CtlContext&);
 int cmd_rules(const CtlContext&);
 int cmd_tunnel(const CtlContext&);
 int cmd_update(const CtlContext&);
+int cmd_baseline(const CtlContext&);
 
 const std::vector<CommandEntry>& commands() {
   static const std::vector<CommandEntry> kCommands = {
@@ -33,6 +34,7 @@ const std::vector<CommandEntry>& commands() {
       {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
       {"tunnel", "ESP tunnel: SAs (SPI, direction, packets, drops by reason, rekeys); tunnel rekey|install FILE", cmd_tunnel},
       {"update", "remote update: status | check-now | rollback | apply FILE", cmd_update},
+      {"baseline", "learn start|stop, show, export FILE [--drop], enforce, release: the learned baseline", cmd_baseline},
   };
   return kCommands;
 }

@@ -11,7 +11,8 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       out_(out),
       flows_(cfg.max_flows, cfg.timeouts, this),
       buffers_(cfg.stream_buffers),
-      app_(cfg.app, out),
+      guard_(cfg.anomaly, out),
+      app_(cfg.app, guard_),
       reasm_(buffers_, app_, cfg.holes),
       policies_(cfg.max_flows) {
   app_.set_judge(this);
@@ -27,6 +28,7 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
   ++stats_.bursts;
   // One load per burst; acquire: the whole rule set written before its publication is seen.
   rules_ = rules_src_ != nullptr ? rules_src_->load(std::memory_order_acquire) : nullptr;
+  guard_.begin_burst();
   now_ns_ = now_ns;
   // Three passes so memory latency overlaps work: decode (after prefetching every frame), then
   // key, hash and a prefetch of each flow's table slot, then the per-packet work, which
@@ -298,6 +300,7 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
       if (fp.fall_action != Action::Drop) f->verdict = FlowVerdict::Block;
     }
   }
+  guard_.after_packet(p, *f, d, created, now_ns);
   flows_.touch(*f, now_ns, cls);
 }
 

@@ -16,6 +16,7 @@
 #include "dataplane/tcp/tcp_reassembler.hpp"
 #include "rules/compiled/compiled_rules.hpp"
 #include "rules/compiled/flow_policy.hpp"
+#include "rules/anomaly/dataplane_guard.hpp"
 
 namespace fg::dp {
 
@@ -33,6 +34,7 @@ struct PipelineConfig {
   // The pair partner of each input port (Packet::in_port), 0xff for none: the port a flow's
   // server is behind, for rules whose `to:` names a zone.
   std::vector<std::uint8_t> port_peers;
+  anomaly::GuardConfig anomaly{};        // conformance actions, SYN/connection rates (issue 5)
 };
 
 // What the rule set did on this worker (rules.* counters).
@@ -72,6 +74,7 @@ class Pipeline final : private FlowReleaser, private PduJudge {
   [[nodiscard]] const AppStats& app() const noexcept { return app_.stats(); }
   [[nodiscard]] const StreamBufferPool& buffers() const noexcept { return buffers_; }
   [[nodiscard]] const RuleStats& rule_stats() const noexcept { return rule_stats_; }
+  [[nodiscard]] const anomaly::GuardStats& anomaly() const noexcept { return guard_.stats(); }
 
  private:
   void release(Flow& f) noexcept override;
@@ -97,6 +100,7 @@ class Pipeline final : private FlowReleaser, private PduJudge {
   RecordOutput& out_;
   FlowTable flows_;
   StreamBufferPool buffers_;
+  anomaly::DataplaneGuard guard_;  // between the app layer and `out_`; before app_, which uses it
   AppLayer app_;
   TcpReassembler reasm_;
   IdentityStage* identity_ = nullptr;

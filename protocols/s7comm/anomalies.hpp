@@ -27,6 +27,8 @@ inline constexpr AnomalyKind kReassemblyOverflow{
     "COTP DT segments add up to {0} bytes, more than the {1} byte reassembly buffer; PDU truncated"};
 inline constexpr AnomalyKind kNotS7{"s7comm.not_s7", Severity::Low,
                                     "COTP DT payload starts with protocol id {0}, neither S7comm 0x32 nor S7comm-plus 0x72"};
+inline constexpr AnomalyKind kUnmatchedResponse{"s7comm.unmatched_response", Severity::Medium,
+                                                "Ack/Ack_Data with PDU reference {0} (function {1}) answers no outstanding job"};
 inline constexpr AnomalyKind kBadUserdata{"s7comm.bad_userdata", Severity::Medium,
                                           "userdata parameter head {0} (length {1}) is not 0x000112"};
 

@@ -19,8 +19,21 @@ struct DirState {
   std::uint8_t buf[kReassemblyMax] = {};
 };
 
+// Outstanding jobs by PDU reference, to tell an Ack/Ack_Data answering nothing. S7 peers
+// negotiate at most a few parallel jobs (max AmQ, 1-8 in practice); past kMaxPendingJobs the
+// oldest is forgotten. Until the flow has shown a job, answers are not judged (a capture or a
+// bridge joined mid-conversation sees answers to jobs it never saw).
+inline constexpr std::size_t kMaxPendingJobs = 8;
+
+struct JobPairing {
+  std::uint16_t refs[kMaxPendingJobs] = {};
+  std::uint8_t count = 0;
+  bool seen_job = false;
+};
+
 struct FlowState {
   DirState dir[2] = {};
+  JobPairing jobs{};
 };
 
 static_assert(std::is_trivially_copyable_v<FlowState>);

@@ -28,11 +28,33 @@ std::uint32_t resync_offset(Bytes in) noexcept {
   return static_cast<std::uint32_t>(in.size());
 }
 
-void decode_payload(Bytes msg, Record& r, proto::Sink<Record>& sink) noexcept {
+// Pairs jobs with their Ack/Ack_Data by PDU reference; reports answers to nothing.
+void pair_job(const Record& r, JobPairing& p, proto::Sink<Record>& sink) noexcept {
+  if (r.rosctr == kRosctrJob) {
+    if (p.count == kMaxPendingJobs) {
+      std::copy(p.refs + 1, p.refs + kMaxPendingJobs, p.refs);
+      --p.count;
+    }
+    p.refs[p.count++] = r.pdu_ref;
+    p.seen_job = true;
+    return;
+  }
+  if (r.rosctr != kRosctrAck && r.rosctr != kRosctrAckData) return;
+  for (std::uint8_t i = 0; i < p.count; ++i) {
+    if (p.refs[i] != r.pdu_ref) continue;
+    std::copy(p.refs + i + 1, p.refs + p.count, p.refs + i);
+    --p.count;
+    return;
+  }
+  if (p.seen_job) sink.on_anomaly(proto::Anomaly{&kUnmatchedResponse, r.pdu_ref, r.has_function ? r.function : -1});
+}
+
+void decode_payload(Bytes msg, Record& r, JobPairing& jobs, proto::Sink<Record>& sink) noexcept {
   r.payload_length = static_cast<std::uint32_t>(msg.size());
   if (msg.empty()) return;
   if (msg[0] == kS7ProtocolId) {
     decode_s7(msg, r, sink);
+    if (r.has_s7) pair_job(r, jobs, sink);
   } else if (msg[0] == kS7PlusProtocolId) {
     r.protocol = proto::Protocol::S7commPlus;
     decode_s7_plus(msg, r);
@@ -43,7 +65,7 @@ void decode_payload(Bytes msg, Record& r, proto::Sink<Record>& sink) noexcept {
 
 // Hands the DT user data to the decoders, through the direction's buffer when earlier DTs
 // of the same message are pending.
-void on_dt(Bytes user_data, DirState& ds, Record& r, proto::Sink<Record>& sink) noexcept {
+void on_dt(Bytes user_data, DirState& ds, JobPairing& jobs, Record& r, proto::Sink<Record>& sink) noexcept {
   if (!r.cotp_eot || ds.pending) {
     std::size_t room = kReassemblyMax - std::min<std::size_t>(ds.total, kReassemblyMax);
     std::size_t n = std::min(room, user_data.size());
@@ -60,12 +82,12 @@ void on_dt(Bytes user_data, DirState& ds, Record& r, proto::Sink<Record>& sink) 
     }
     r.reassembled = true;
     r.reassembly_overflow = ds.total > kReassemblyMax;
-    decode_payload(Bytes(ds.buf, std::min<std::size_t>(ds.total, kReassemblyMax)), r, sink);
+    decode_payload(Bytes(ds.buf, std::min<std::size_t>(ds.total, kReassemblyMax)), r, jobs, sink);
     ds.total = 0;
     ds.pending = false;
     return;
   }
-  decode_payload(user_data, r, sink);
+  decode_payload(user_data, r, jobs, sink);
 }
 
 // One TPKT as detect() sees it: Yes/No, Maybe if incomplete, or "continue" for an empty DT.
@@ -154,7 +176,7 @@ ParseResult parse(Bytes in, proto::Direction dir, FlowState& st, proto::Sink<Rec
   if (!h.ok) {
     sink.on_anomaly(proto::Anomaly{&kBadCotp, h.length_indicator, h.code});
   } else if (h.code == kCotpDt) {
-    on_dt(h.user_data, st.dir[dir == proto::Direction::ToServer ? 0 : 1], r, sink);
+    on_dt(h.user_data, st.dir[dir == proto::Direction::ToServer ? 0 : 1], st.jobs, r, sink);
   }
   sink.on_record(r);
   return {Status::Ok, length, 0};

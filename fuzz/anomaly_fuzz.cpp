@@ -1,0 +1,45 @@
+// libFuzzer target for the anomaly engine's inputs: the `anomaly:` settings section and the
+// learned-state file. Any text either loads or is an error; a loaded state exports, scores
+// and checks without crashing.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <yaml-cpp/yaml.h>
+
+#include "rules/anomaly/anomaly_engine.hpp"
+#include "rules/anomaly/anomaly_settings_reader.hpp"
+#include "rules/anomaly/dataplane_guard.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace fg;
+  const std::string text(reinterpret_cast<const char*>(data), size);
+
+  // As an `anomaly:` section.
+  anomaly::AnomalySettings s;
+  daemon::Diagnostics d;
+  try {
+    const YAML::Node root = YAML::Load(text);
+    daemon::YamlReader r("fuzz.yaml", d);
+    const bool ok = anomaly::read_anomaly_settings(r, root, s);
+    if (ok != d.empty()) __builtin_trap();
+    (void)anomaly::make_guard_config(s);
+  } catch (const YAML::Exception&) {
+    // Syntax errors are the caller's to report (config_loader turns them into diagnostics).
+  }
+
+  // As a learned-state file.
+  anomaly::AnomalyEngine e(anomaly::AnomalySettings{}, nullptr, nullptr);
+  std::string error;
+  if (e.load_text(text, "fuzz-state.yaml", error)) {
+    if (!error.empty()) __builtin_trap();
+    (void)e.export_rules("drop");
+    (void)e.show_json();
+    anomaly::FeatureVector v{};
+    for (std::size_t i = 0; i < v.size() && i < size; ++i) v[i] = data[i];
+    (void)e.behaviour().score(v);
+  } else if (error.empty()) {
+    __builtin_trap();
+  }
+  return 0;
+}

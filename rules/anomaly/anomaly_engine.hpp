@@ -1,0 +1,131 @@
+// The control-thread side of anomaly detection: consumes audit records (drained from the
+// workers' rings, or synchronously offline), learns and enforces the baseline, measures
+// request rates and scores behaviour windows. Not thread-safe: one thread owns it (the
+// control thread live, the replay thread offline), which also serves its control commands.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dataplane/app/records.hpp"
+#include "rules/anomaly/anomaly_settings.hpp"
+#include "rules/anomaly/baseline_model.hpp"
+#include "rules/anomaly/behaviour_model.hpp"
+#include "rules/anomaly/quarantine.hpp"
+#include "rules/anomaly/rate_window.hpp"
+
+namespace fg::anomaly {
+
+// A control-plane event with free text (mode changes, state saved, behaviour outliers whose
+// detail names features): becomes a daemon ControlEvent. `fields` are JSON members without braces.
+struct EngineNote {
+  std::string event = "baseline";
+  std::string name;
+  std::string severity = "info";
+  std::string detail;
+  std::string fields;
+};
+
+struct EngineStats {
+  std::uint64_t records = 0;
+  std::uint64_t observations = 0;
+  std::uint64_t learned = 0;
+  std::uint64_t not_learned = 0;       // pair table full
+  std::uint64_t baseline_events = 0;
+  std::uint64_t baseline_suppressed = 0;  // repeats inside the hold-off
+  std::uint64_t rate_events = 0;
+  std::uint64_t windows = 0;
+  std::uint64_t behaviour_events = 0;
+  std::uint64_t quarantined = 0;         // pairs cut off
+  std::uint64_t saves = 0;
+  std::uint64_t save_failures = 0;
+};
+
+class AnomalyEngine {
+ public:
+  using EventFn = std::function<void(const dp::EventEntry&)>;
+  using NoteFn = std::function<void(const EngineNote&)>;
+
+  AnomalyEngine(AnomalySettings s, EventFn on_event, NoteFn on_note);
+
+  // Loads the saved state from settings.baseline.state_dir, if any. False with `error` when
+  // a file exists but cannot be read: the engine then starts empty (and says why).
+  bool load(std::string& error);
+  // The state file's text (`path` names it in errors); the parsing half of load(), fuzzed.
+  bool load_text(const std::string& text, const std::string& path, std::string& error);
+  // Writes the state atomically (temp file, fsync, rename, fsync of the directory).
+  bool save(std::string& error);
+
+  void on_audit(const dp::AuditEntry& e);
+  // Closes windows that ended before `now_ns` (record time base) and checkpoints learn mode.
+  void tick(std::uint64_t now_ns);
+  // End of a run: closes every window; in learn mode trains the behaviour model and saves.
+  void finish();
+
+  // Control commands; each returns a JSON object for the reply, or sets `error`.
+  bool learn_start(std::string& json, std::string& error);
+  bool learn_stop(std::string& json, std::string& error);
+  bool enforce(std::string& json, std::string& error);
+  // Lifts every quarantine (baseline.action drop/reset/block cuts pairs off in enforce mode).
+  bool release(std::string& json, std::string& error);
+  [[nodiscard]] std::string show_json() const;
+  // The baseline as a commented rule file (RULES-SYNTAX.md), `default_action` closing it.
+  [[nodiscard]] std::string export_rules(const std::string& default_action) const;
+
+  [[nodiscard]] Mode mode() const noexcept { return mode_; }
+  [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const BaselineModel& baseline() const noexcept { return baseline_; }
+  [[nodiscard]] const BehaviourModel& behaviour() const noexcept { return behaviour_; }
+  [[nodiscard]] const AnomalySettings& settings() const noexcept { return s_; }
+  [[nodiscard]] std::size_t training_windows() const noexcept { return training_.size(); }
+  // The pairs enforce mode cut off, and a counter that moves whenever they change (the
+  // daemon publishes a new table for the workers then).
+  [[nodiscard]] Quarantine quarantine() const;
+  [[nodiscard]] std::uint64_t quarantine_version() const noexcept { return quarantine_version_; }
+
+ private:
+  struct PairState {
+    WindowAccumulator window;
+    bool window_open = false;
+    RateWindow rate;
+    std::map<const proto::AnomalyKind*, std::uint64_t> last_event_ns;
+    dp::PacketContext last_ctx{};
+  };
+  struct DeviceState {
+    RateWindow rate;
+    dp::PacketContext last_ctx{};
+  };
+  void enforce_baseline(const Observation& o, const dp::AuditEntry& e, PairState& ps);
+  void count_rates(const Observation& o, const dp::AuditEntry& e, PairState& ps);
+  void close_window(const PairKey& k, PairState& ps);
+  void emit(const dp::AuditEntry& e, const proto::AnomalyKind& k, std::int64_t a0, std::int64_t a1, dp::Action act);
+  void note(const std::string& name, const std::string& severity, const std::string& detail,
+            const std::string& fields = "");
+  void train_behaviour();
+  bool load_windows(std::string& error);
+  std::string state_path() const;
+  std::string windows_path() const;
+
+  AnomalySettings s_;
+  EventFn on_event_;
+  NoteFn on_note_;
+  Mode mode_ = Mode::Off;
+  BaselineModel baseline_;
+  BehaviourModel behaviour_;
+  std::vector<FeatureVector> training_;   // learn mode's windows (reservoir-sampled past the cap)
+  std::uint64_t training_seen_ = 0;
+  std::map<PairKey, PairState> pair_state_;
+  std::map<dp::IpAddr, DeviceState, bool (*)(const dp::IpAddr&, const dp::IpAddr&)> devices_;
+  std::uint64_t last_tick_ns_ = 0;
+  std::uint64_t last_save_ns_ = 0;
+  std::uint64_t learn_started_ns_ = 0;
+  std::set<QuarantineEntry> quarantined_;
+  std::uint64_t quarantine_version_ = 0;
+  EngineStats stats_{};
+};
+
+}  // namespace fg::anomaly
