@@ -129,28 +129,31 @@ bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::
       return false;
     }
   }
-  auto next = std::make_unique<SaTable>(*cur);  // shares the SA states: counters and windows carry on
-  change.old_out_spi = cur->out ? cur->out->spi : 0;
-  std::size_t in_grace = 0;
+  // Make the new SA states first: if OpenSSL fails, nothing has changed.
+  std::vector<std::shared_ptr<SaState>> made;
   bool new_in = false;
-  for (const auto& s : specs) new_in |= s.dir == esp::Direction::In;
-  if (new_in) {
-    for (auto& old : next->in) {
-      // Each SA state belongs to one table lineage, so setting its expiry here is seen only by
-      // this control thread (workers never read it).
-      if (old->expires_mono_ns == 0) old->expires_mono_ns = now_mono_ns + grace_ns;
-      ++in_grace;
-    }
-  }
   for (auto& s : specs) {
-    const esp::Direction dir = s.dir;
+    new_in |= s.dir == esp::Direction::In;
     auto st = make_sa_state(s, workers_, error);
     if (!st) {
       for (auto& r : specs) esp::wipe(r);
       return false;
     }
     st->origin = origin;
-    if (dir == esp::Direction::Out) next->out = std::move(st);
+    made.push_back(std::move(st));
+  }
+  auto next = std::make_unique<SaTable>(*cur);  // shares the SA states: counters and windows carry on
+  change.old_out_spi = cur->out ? cur->out->spi : 0;
+  std::size_t in_grace = 0;
+  if (new_in) {
+    for (auto& old : next->in) {
+      // Workers never read the expiry; only this control thread does.
+      if (old->expires_mono_ns == 0) old->expires_mono_ns = now_mono_ns + grace_ns;
+      ++in_grace;
+    }
+  }
+  for (auto& st : made) {
+    if (st->dir == esp::Direction::Out) next->out = std::move(st);
     else next->in.insert(next->in.begin(), std::move(st));  // newest first: found first
   }
   ++next->rekeys;
