@@ -153,6 +153,10 @@ bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::
     }
   }
   for (auto& st : made) {
+    if (st->dir == esp::Direction::Out && next->out) {
+      next->out->expires_mono_ns = now_mono_ns + grace_ns;
+      next->retired_out.push_back(next->out);
+    }
     if (st->dir == esp::Direction::Out) next->out = std::move(st);
     else next->in.insert(next->in.begin(), std::move(st));  // newest first: found first
   }
@@ -169,13 +173,17 @@ bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::
 std::vector<std::uint32_t> Tunnel::tick(std::uint64_t now_mono_ns) {
   std::vector<std::uint32_t> removed;
   const SaTable* cur = table_.get();
+  auto expired = [&](const std::shared_ptr<SaState>& s) {
+    return s->expires_mono_ns != 0 && s->expires_mono_ns <= now_mono_ns;
+  };
   for (const auto& s : cur->in)
-    if (s->expires_mono_ns != 0 && s->expires_mono_ns <= now_mono_ns) removed.push_back(s->spi);
-  if (!removed.empty()) {
+    if (expired(s)) removed.push_back(s->spi);
+  bool retired = false;
+  for (const auto& s : cur->retired_out) retired |= expired(s);
+  if (!removed.empty() || retired) {
     auto next = std::make_unique<SaTable>(*cur);
-    std::erase_if(next->in, [&](const std::shared_ptr<SaState>& s) {
-      return s->expires_mono_ns != 0 && s->expires_mono_ns <= now_mono_ns;
-    });
+    std::erase_if(next->in, expired);
+    std::erase_if(next->retired_out, expired);
     publish(std::move(next));
   }
   table_.reclaim();
@@ -205,7 +213,7 @@ std::string Tunnel::report_json() const {
   auto sa = [&](const SaState& s, bool active) {
     w.begin_object();
     w.field("spi", spi_text(s.spi)).field("direction", s.dir == esp::Direction::Out ? "out" : "in");
-    w.field("state", active ? "active" : "grace").field("esn", s.esn).field("origin", s.origin);
+    w.field("state", active ? "active" : s.dir == esp::Direction::Out ? "retired" : "grace").field("esn", s.esn).field("origin", s.origin);
     w.field("packets", s.packets.load(std::memory_order_relaxed)).field("bytes", s.bytes.load(std::memory_order_relaxed));
     if (s.dir == esp::Direction::Out) w.field("seq", s.seq.load(std::memory_order_relaxed));
     else w.field("window_top", s.window.top());  // racy read of one word, display only
@@ -217,6 +225,7 @@ std::string Tunnel::report_json() const {
     w.end_object();
   };
   if (t->out) sa(*t->out, true);
+  for (const auto& s : t->retired_out) sa(*s, false);
   for (const auto& s : t->in) sa(*s, s->expires_mono_ns == 0);
   w.end_array();
   const TunnelCounters c = totals();

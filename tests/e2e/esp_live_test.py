@@ -243,7 +243,9 @@ tunnel:
     if st["counters"]["arp_replies"] < 1:
         fail("fieldguardd never answered ARP for the tunnel address")
     outs = {s["spi"]: s["packets"] for s in st["sas"] if s["direction"] == "out"}
-    if st["rekeys"] != 1 or "0x00001002" not in outs:
+    if sum(outs.values()) != st["counters"]["encapsulated"] or sum(outs.values()) < N:
+        fail(f"outbound SA counters {outs} do not add up to the {st['counters']['encapsulated']} encapsulated")
+    if st["rekeys"] != 1 or "0x00001002" not in outs or "0x00001001" not in outs:
         fail("fieldguardctl tunnel does not show the rekey: " + json.dumps(st))
     rekeyed = [json.loads(line) for line in open(events) if '"tunnel.rekeyed"' in line]
     if not rekeyed or out1.hex[2:20] in open(events).read():

@@ -207,6 +207,11 @@ TEST_CASE("a rekey switches the outbound SA at once and keeps the old inbound SA
   CHECK(after[14 + 20 + 3] == 0x02);  // new SPI on the wire
   CHECK_FALSE(t.decrypt(after).empty());
   CHECK_FALSE(t.decrypt(before).empty());  // in flight under the old SA: still accepted
+  // The replaced outbound SA is still reported (retired) with its counters until the grace ends.
+  CHECK(t.a.report_json().find("\"spi\":\"0x00001001\",\"direction\":\"out\",\"state\":\"retired\"") != std::string::npos);
+  CHECK(t.a.table()->retired_out.size() == 1);
+  CHECK(t.a.tick(6000).size() == 1);  // A's old inbound 0x2001
+  CHECK(t.a.table()->retired_out.empty());
   CHECK(t.b.tick(5999).empty());
   CHECK(t.b.tick(6000) == std::vector<std::uint32_t>{0x1001});
   const auto late = before;
