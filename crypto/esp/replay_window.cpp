@@ -4,8 +4,9 @@ namespace fg::esp {
 
 std::uint64_t ReplayWindow::infer(std::uint32_t seq_low, bool esn) const noexcept {
   if (!esn) return seq_low;
-  const auto tl = static_cast<std::uint32_t>(top_);
-  const std::uint32_t th = static_cast<std::uint32_t>(top_ >> 32);
+  const std::uint64_t t = top();
+  const auto tl = static_cast<std::uint32_t>(t);
+  const std::uint32_t th = static_cast<std::uint32_t>(t >> 32);
   const auto w = static_cast<std::uint32_t>(kSize);
   const std::uint32_t bottom = tl - w + 1;  // wraps in case B, as the RFC's arithmetic intends
   std::uint64_t high;
@@ -25,22 +26,24 @@ std::uint64_t ReplayWindow::infer(std::uint32_t seq_low, bool esn) const noexcep
 }
 
 ReplayWindow::Check ReplayWindow::check(std::uint64_t seq) const noexcept {
+  const std::uint64_t t = top();
   if (seq == 0) return Check::OutOfWindow;  // the first packet of an SA carries 1 (RFC 4303 §3.3.3)
-  if (seq > top_) return Check::Ok;
-  if (top_ - seq >= kSize) return Check::OutOfWindow;
+  if (seq > t) return Check::Ok;
+  if (t - seq >= kSize) return Check::OutOfWindow;
   const std::uint64_t bit = seq % (kWords * 64);
   return (bits_[bit / 64] >> (bit % 64)) & 1u ? Check::Replay : Check::Ok;
 }
 
 void ReplayWindow::accept(std::uint64_t seq) noexcept {
-  if (seq > top_) {
-    const std::uint64_t from = top_ / 64, to = seq / 64;
+  const std::uint64_t t = top();
+  if (seq > t) {
+    const std::uint64_t from = t / 64, to = seq / 64;
     if (to - from >= kWords) {
       for (auto& w : bits_) w = 0;
     } else {
       for (std::uint64_t b = from + 1; b <= to; ++b) bits_[b % kWords] = 0;
     }
-    top_ = seq;
+    top_.store(seq, std::memory_order_relaxed);
   }
   const std::uint64_t bit = seq % (kWords * 64);
   bits_[bit / 64] |= std::uint64_t{1} << (bit % 64);

@@ -2,6 +2,7 @@
 // sequence numbers, as a bitmap ring of 64-bit words (RFC 6479): no shifting per packet.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace fg::esp {
@@ -21,13 +22,16 @@ class ReplayWindow {
   // Marks `seq` as received, advancing the window when it is the highest so far.
   void accept(std::uint64_t seq) noexcept;
 
-  [[nodiscard]] std::uint64_t top() const noexcept { return top_; }
+  // Safe to call from another thread (the control plane's display) while the owner works.
+  [[nodiscard]] std::uint64_t top() const noexcept { return top_.load(std::memory_order_relaxed); }
 
  private:
   // Twice the window: a word is cleared when the window enters it, so with a ring of 2 * kSize
   // bits every number inside the window still has its bit (RFC 6479 §2).
   static constexpr std::uint64_t kWords = 2 * kSize / 64;
-  std::uint64_t top_ = 0;  // highest authenticated sequence number (0: none yet)
+  // Highest authenticated sequence number (0: none yet). Atomic only so that a display may read
+  // it; one thread writes it, with relaxed plain loads and stores (no read-modify-write).
+  std::atomic<std::uint64_t> top_{0};
   std::uint64_t bits_[kWords] = {};
 };
 

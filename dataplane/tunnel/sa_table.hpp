@@ -58,6 +58,9 @@ std::shared_ptr<SaState> make_sa_state(esp::SaSpec& spec, std::uint32_t workers,
 struct SaTable {
   std::shared_ptr<SaState> out;             // the SA new packets are encrypted with (may be null)
   std::vector<std::shared_ptr<SaState>> in; // every SA that may still decrypt (new and in grace)
+  // Outbound SAs replaced by a rekey, kept for display (their counters) during the grace
+  // period; workers never use them.
+  std::vector<std::shared_ptr<SaState>> retired_out;
   std::uint64_t rekeys = 0;
   std::uint64_t last_rekey_unix_ns = 0;
 

@@ -129,28 +129,35 @@ bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::
       return false;
     }
   }
-  auto next = std::make_unique<SaTable>(*cur);  // shares the SA states: counters and windows carry on
-  change.old_out_spi = cur->out ? cur->out->spi : 0;
-  std::size_t in_grace = 0;
+  // Make the new SA states first: if OpenSSL fails, nothing has changed.
+  std::vector<std::shared_ptr<SaState>> made;
   bool new_in = false;
-  for (const auto& s : specs) new_in |= s.dir == esp::Direction::In;
-  if (new_in) {
-    for (auto& old : next->in) {
-      // Each SA state belongs to one table lineage, so setting its expiry here is seen only by
-      // this control thread (workers never read it).
-      if (old->expires_mono_ns == 0) old->expires_mono_ns = now_mono_ns + grace_ns;
-      ++in_grace;
-    }
-  }
   for (auto& s : specs) {
-    const esp::Direction dir = s.dir;
+    new_in |= s.dir == esp::Direction::In;
     auto st = make_sa_state(s, workers_, error);
     if (!st) {
       for (auto& r : specs) esp::wipe(r);
       return false;
     }
     st->origin = origin;
-    if (dir == esp::Direction::Out) next->out = std::move(st);
+    made.push_back(std::move(st));
+  }
+  auto next = std::make_unique<SaTable>(*cur);  // shares the SA states: counters and windows carry on
+  change.old_out_spi = cur->out ? cur->out->spi : 0;
+  std::size_t in_grace = 0;
+  if (new_in) {
+    for (auto& old : next->in) {
+      // Workers never read the expiry; only this control thread does.
+      if (old->expires_mono_ns == 0) old->expires_mono_ns = now_mono_ns + grace_ns;
+      ++in_grace;
+    }
+  }
+  for (auto& st : made) {
+    if (st->dir == esp::Direction::Out && next->out) {
+      next->out->expires_mono_ns = now_mono_ns + grace_ns;
+      next->retired_out.push_back(next->out);
+    }
+    if (st->dir == esp::Direction::Out) next->out = std::move(st);
     else next->in.insert(next->in.begin(), std::move(st));  // newest first: found first
   }
   ++next->rekeys;
@@ -166,13 +173,17 @@ bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::
 std::vector<std::uint32_t> Tunnel::tick(std::uint64_t now_mono_ns) {
   std::vector<std::uint32_t> removed;
   const SaTable* cur = table_.get();
+  auto expired = [&](const std::shared_ptr<SaState>& s) {
+    return s->expires_mono_ns != 0 && s->expires_mono_ns <= now_mono_ns;
+  };
   for (const auto& s : cur->in)
-    if (s->expires_mono_ns != 0 && s->expires_mono_ns <= now_mono_ns) removed.push_back(s->spi);
-  if (!removed.empty()) {
+    if (expired(s)) removed.push_back(s->spi);
+  bool retired = false;
+  for (const auto& s : cur->retired_out) retired |= expired(s);
+  if (!removed.empty() || retired) {
     auto next = std::make_unique<SaTable>(*cur);
-    std::erase_if(next->in, [&](const std::shared_ptr<SaState>& s) {
-      return s->expires_mono_ns != 0 && s->expires_mono_ns <= now_mono_ns;
-    });
+    std::erase_if(next->in, expired);
+    std::erase_if(next->retired_out, expired);
     publish(std::move(next));
   }
   table_.reclaim();
@@ -202,7 +213,7 @@ std::string Tunnel::report_json() const {
   auto sa = [&](const SaState& s, bool active) {
     w.begin_object();
     w.field("spi", spi_text(s.spi)).field("direction", s.dir == esp::Direction::Out ? "out" : "in");
-    w.field("state", active ? "active" : "grace").field("esn", s.esn).field("origin", s.origin);
+    w.field("state", active ? "active" : s.dir == esp::Direction::Out ? "retired" : "grace").field("esn", s.esn).field("origin", s.origin);
     w.field("packets", s.packets.load(std::memory_order_relaxed)).field("bytes", s.bytes.load(std::memory_order_relaxed));
     if (s.dir == esp::Direction::Out) w.field("seq", s.seq.load(std::memory_order_relaxed));
     else w.field("window_top", s.window.top());  // racy read of one word, display only
@@ -214,6 +225,7 @@ std::string Tunnel::report_json() const {
     w.end_object();
   };
   if (t->out) sa(*t->out, true);
+  for (const auto& s : t->retired_out) sa(*s, false);
   for (const auto& s : t->in) sa(*s, s->expires_mono_ns == 0);
   w.end_array();
   const TunnelCounters c = totals();

@@ -18,6 +18,7 @@ enum class TunnelDrop : std::uint8_t {
   NoInnerMac,   // decapsulated packet for a host whose MAC is unknown and no south_mac
   NotEthernet,  // protected traffic on a link type the tunnel cannot frame (Linux SLL, IPv6-only)
   Dummy,        // next header 59: a dummy packet, discarded as RFC 4303 §2.6 says
+  Unprotected,  // clear traffic from the north that a selector says must arrive through the tunnel
   kCount,
 };
 
@@ -32,6 +33,7 @@ constexpr const char* tunnel_drop_name(TunnelDrop d) noexcept {
     case TunnelDrop::NoInnerMac: return "no_inner_mac";
     case TunnelDrop::NotEthernet: return "not_ethernet";
     case TunnelDrop::Dummy: return "dummy";
+    case TunnelDrop::Unprotected: return "unprotected";
     case TunnelDrop::kCount: break;
   }
   return "?";

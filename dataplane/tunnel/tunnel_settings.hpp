@@ -20,6 +20,10 @@ struct TunnelSelector {
   [[nodiscard]] bool matches(const PacketMeta& m) const noexcept {
     return (ip_proto == 0 || ip_proto == m.ip_proto) && src.contains(m.src) && dst.contains(m.dst);
   }
+  // The return direction: platform to field.
+  [[nodiscard]] bool matches_reply(const PacketMeta& m) const noexcept {
+    return (ip_proto == 0 || ip_proto == m.ip_proto) && src.contains(m.dst) && dst.contains(m.src);
+  }
 };
 
 struct TunnelSettings {

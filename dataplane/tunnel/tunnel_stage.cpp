@@ -284,9 +284,19 @@ void TunnelStage::after(Packet* const* pkts, std::uint16_t n, std::uint64_t now_
   for (std::uint16_t i = 0; i < n; ++i) {
     Packet& p = *pkts[i];
     if (mark_[i] != kPass || !p.forwarded()) continue;
-    if (p.in_port >= 64 || !((s.south_ports >> p.in_port) & 1u)) continue;
     const PacketMeta& meta = p.meta;
     if (meta.error != DecodeError::None || (meta.l3 != L3::Ipv4 && meta.l3 != L3::Ipv6)) continue;
+    if (p.in_port >= 64 || !((s.south_ports >> p.in_port) & 1u)) {
+      // From the north in the clear: traffic the selectors protect must come through the tunnel
+      // (RFC 4301 §5.2 inbound policy check), or anyone on the platform's network could inject it.
+      for (const auto& sel : s.selectors) {
+        if (sel.matches_reply(meta)) {
+          drop(p, TunnelDrop::Unprotected);
+          break;
+        }
+      }
+      continue;
+    }
     bool protect = p.protect;
     for (std::size_t j = 0; !protect && j < s.selectors.size(); ++j) protect = s.selectors[j].matches(meta);
     if (!protect) continue;

@@ -59,12 +59,15 @@ with open(out, "wb") as w:
 """
 
 LISTENER = r"""
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7001)); s.settimeout(float(sys.argv[1]))
+import socket, sys, time
+want, deadline = int(sys.argv[1]), time.time() + float(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7001)); s.settimeout(0.5)
 got = []
-try:
-    while True: got.append(s.recv(2048).decode())
-except socket.timeout: pass
+# Until every expected datagram came, then a little longer to catch duplicates.
+while time.time() < deadline:
+    try: got.append(s.recv(2048).decode())
+    except socket.timeout: pass
+    if len(got) >= want: deadline = min(deadline, time.time() + 1.0)
 print(" ".join(got))
 """
 
@@ -186,7 +189,7 @@ tunnel:
             time.sleep(0.5)
 
             # Inbound: old SA (in grace) then the new one; the platform's kernel ARPs for us.
-            lst = subprocess.Popen(["ip", "netns", "exec", t.field, "/usr/bin/python3", "-c", LISTENER, "4"],
+            lst = subprocess.Popen(["ip", "netns", "exec", t.field, "/usr/bin/python3", "-c", LISTENER, "40", "60"],
                                    stdout=subprocess.PIPE, text=True)
             procs.append(lst)
             time.sleep(0.5)
@@ -240,7 +243,9 @@ tunnel:
     if st["counters"]["arp_replies"] < 1:
         fail("fieldguardd never answered ARP for the tunnel address")
     outs = {s["spi"]: s["packets"] for s in st["sas"] if s["direction"] == "out"}
-    if st["rekeys"] != 1 or "0x00001002" not in outs:
+    if sum(outs.values()) != st["counters"]["encapsulated"] or sum(outs.values()) < N:
+        fail(f"outbound SA counters {outs} do not add up to the {st['counters']['encapsulated']} encapsulated")
+    if st["rekeys"] != 1 or "0x00001002" not in outs or "0x00001001" not in outs:
         fail("fieldguardctl tunnel does not show the rekey: " + json.dumps(st))
     rekeyed = [json.loads(line) for line in open(events) if '"tunnel.rekeyed"' in line]
     if not rekeyed or out1.hex[2:20] in open(events).read():

@@ -207,6 +207,11 @@ TEST_CASE("a rekey switches the outbound SA at once and keeps the old inbound SA
   CHECK(after[14 + 20 + 3] == 0x02);  // new SPI on the wire
   CHECK_FALSE(t.decrypt(after).empty());
   CHECK_FALSE(t.decrypt(before).empty());  // in flight under the old SA: still accepted
+  // The replaced outbound SA is still reported (retired) with its counters until the grace ends.
+  CHECK(t.a.report_json().find("\"spi\":\"0x00001001\",\"direction\":\"out\",\"state\":\"retired\"") != std::string::npos);
+  CHECK(t.a.table()->retired_out.size() == 1);
+  CHECK(t.a.tick(6000).size() == 1);  // A's old inbound 0x2001
+  CHECK(t.a.table()->retired_out.empty());
   CHECK(t.b.tick(5999).empty());
   CHECK(t.b.tick(6000) == std::vector<std::uint32_t>{0x1001});
   const auto late = before;
@@ -301,4 +306,26 @@ TEST_CASE("SA sets are validated: reserved SPIs, duplicates, two outbound SAs") 
   const std::string j = a.report_json();
   CHECK(j.find("0x00000300") != std::string::npos);
   CHECK(j.find("0101010101") == std::string::npos);
+}
+
+TEST_CASE("clear traffic from the north that a selector protects is dropped as unprotected") {
+  RcuDomain rcu(1);
+  TunnelSettings s = settings(ip4(198, 18, 0, 254), ip4(198, 18, 9, 1));
+  s.selectors.clear();
+  TunnelSelector sel;
+  REQUIRE(fg::rules::parse_cidr("198.18.1.0/24", sel.src));
+  REQUIRE(fg::rules::parse_cidr("198.18.0.0/24", sel.dst));
+  s.selectors.push_back(sel);  // field 198.18.1.x -> 198.18.0.x would be protected...
+  s.south_ports = 1;
+  Tunnel a(s, rcu, 1);
+  auto& st = *static_cast<TunnelStage*>(a.stage(0));
+  // ...so 198.18.0.1 -> 198.18.1.1 arriving in the clear on the north port (1) is refused,
+  Frame f(udp_frame(30), 1);
+  run(st, f.p);
+  CHECK_FALSE(f.p.forwarded());
+  CHECK(a.totals().drops[static_cast<int>(TunnelDrop::Unprotected)] == 1);
+  // while from the south it is not this selector's direction: bridged, not counted.
+  Frame g(udp_frame(30), 0);
+  run(st, g.p);
+  CHECK(a.totals().drops[static_cast<int>(TunnelDrop::Unprotected)] == 1);
 }
