@@ -14,11 +14,21 @@ std::string stats_json(const StatsDetail& s) {
   proto::JsonWriter w(extra);
   w.begin_object();
   w.field("flows_active", s.total.flows_active);
+  std::uint64_t episodes = 0, bypassed = 0, overload_dropped = 0;
+  for (const auto& r : s.workers) {
+    episodes += r.overload_episodes;
+    bypassed += r.overload_bypassed;
+    overload_dropped += r.overload_dropped;
+  }
+  w.key("overload").begin_object().field("episodes", episodes).field("bypassed", bypassed);
+  w.field("dropped", overload_dropped).end_object();
   w.key("workers").begin_array();
   for (const auto& r : s.workers) {
     w.begin_object().field("id", r.id).field("alive", r.alive).field("packets_in", r.packets_in).field("bytes_in", r.bytes_in);
     w.field("forwarded", r.forwarded).field("dropped", r.dropped).field("flows_active", r.flows_active);
-    w.field("loops", r.loops).field("records_lost", r.records_lost).end_object();
+    w.field("loops", r.loops).field("records_lost", r.records_lost);
+    w.field("overload_episodes", r.overload_episodes).field("overload_bypassed", r.overload_bypassed);
+    w.field("overload_dropped", r.overload_dropped).end_object();
   }
   w.end_array();
   w.key("ports").begin_array();
@@ -120,6 +130,11 @@ std::string stats_prometheus(const StatsDetail& s, double uptime_s) {
   for (const auto& w : s.workers) p.sample("fieldguard_worker_packets_total", label("worker", std::to_string(w.id)), w.packets_in);
   p.family("fieldguard_worker_alive", "gauge", "1 while the worker's loop moves.");
   for (const auto& w : s.workers) p.sample("fieldguard_worker_alive", label("worker", std::to_string(w.id)), std::uint64_t{w.alive});
+  p.family("fieldguard_overload_packets_total", "counter", "Packets handled by the fail-safe policy under overload.");
+  for (const auto& w : s.workers) {
+    p.sample("fieldguard_overload_packets_total", label("worker", std::to_string(w.id)) + ",policy=\"open\"", w.overload_bypassed);
+    p.sample("fieldguard_overload_packets_total", label("worker", std::to_string(w.id)) + ",policy=\"closed\"", w.overload_dropped);
+  }
   p.family("fieldguard_port_rx_packets_total", "counter", "Packets the port received.");
   for (const auto& r : s.ports) p.sample("fieldguard_port_rx_packets_total", label("port", r.name), r.rx_packets);
   p.family("fieldguard_port_tx_packets_total", "counter", "Packets the port sent.");

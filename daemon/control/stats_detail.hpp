@@ -15,6 +15,7 @@ struct WorkerRow {
   std::uint32_t id = 0;
   std::uint64_t packets_in = 0, bytes_in = 0, forwarded = 0, dropped = 0;
   std::uint64_t flows_active = 0, loops = 0, records_lost = 0;
+  std::uint64_t overload_episodes = 0, overload_bypassed = 0, overload_dropped = 0;  // fail-safe
   bool alive = true;
 };
 
