@@ -6,6 +6,7 @@
 #include "daemon/control/tail_command.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/export/syslog_exporter.hpp"
+#include "dataplane/port/dpdk/dpdk_telemetry.hpp"
 
 #ifdef FG_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -41,6 +42,8 @@ DpdkControl::DpdkControl(const Config& cfg, dp::DpdkDataplane& dpl, RecordWriter
   watchdog_ = sd_watchdog_enabled(0, &usec) > 0;
 #endif
 }
+
+DpdkControl::~DpdkControl() { dp::register_telemetry({}); }
 
 StatsDetail DpdkControl::detail() const {
   StatsDetail d;
@@ -109,6 +112,12 @@ bool DpdkControl::open(ControlState& state, std::string& error) {
   capture_ = std::make_unique<CaptureControl>(cfg_.capture_dir, hooks);
   capture_->register_command(state);
   if (!cfg_.metrics_listen.empty() && !metrics_.open(cfg_.metrics_listen, error)) return false;
+  published_ = detail();
+  // Without telemetry (EAL --no-telemetry) the registration fails: the rest works on.
+  (void)dp::register_telemetry([this] {
+    std::lock_guard<std::mutex> lock(published_mu_);
+    return stats_flat(published_);
+  });
   return true;
 }
 
@@ -131,6 +140,11 @@ void DpdkControl::poll() {
                                "\"worker\":" + std::to_string(w)});
     }
     last_check_ = now;
+    StatsDetail d = detail();
+    {
+      std::lock_guard<std::mutex> lock(published_mu_);
+      published_ = std::move(d);
+    }
 #ifdef FG_HAVE_SYSTEMD
     // Fed only while every worker moves: a stalled worker lets systemd restart the daemon.
     if (watchdog_ && alive_count_ == dpl_.worker_count()) sd_notify(0, "WATCHDOG=1");

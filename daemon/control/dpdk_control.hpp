@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "daemon/config/config.hpp"
@@ -27,6 +28,7 @@ class DpdkControl {
  public:
   DpdkControl(const Config& cfg, dp::DpdkDataplane& dpl, RecordWriter& writer, LogFiles& logs,
               std::chrono::steady_clock::time_point started);
+  ~DpdkControl();
   // Registers the commands and opens the metrics endpoint. False with `error` set.
   bool open(ControlState& state, std::string& error);
   // Once per control-loop round: liveness (every second), watchdog, capture, metrics.
@@ -48,6 +50,9 @@ class DpdkControl {
   bool watchdog_ = false;
   std::unique_ptr<CaptureControl> capture_;
   MetricsServer metrics_;
+  // What DPDK's telemetry thread answers: a copy the control loop refreshes every second.
+  mutable std::mutex published_mu_;
+  StatsDetail published_;
 };
 
 }  // namespace fg::daemon

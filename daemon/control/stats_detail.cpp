@@ -1,5 +1,6 @@
 #include "daemon/control/stats_detail.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 #include "protocols/common/json_writer.hpp"
@@ -47,6 +48,42 @@ std::string stats_json(const StatsDetail& s) {
   w.end_object();
   // Splice: the totals object without its closing brace, then the extra members.
   return out + "," + extra.substr(1);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> stats_flat(const StatsDetail& s) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  const RunSummary& t = s.total;
+  for (auto [k, v] : {std::pair{"packets_in", t.packets_in}, std::pair{"bytes_in", t.bytes_in},
+                      std::pair{"forwarded", t.forwarded}, std::pair{"dropped", t.dropped},
+                      std::pair{"resets_sent", t.resets_sent}, std::pair{"decode_errors", t.decode_errors},
+                      std::pair{"flows", t.flows}, std::pair{"flows_active", t.flows_active}, std::pair{"events", t.events},
+                      std::pair{"audit_records", t.audit_records}, std::pair{"records_lost", t.records_lost}})
+    out.emplace_back(k, v);
+  for (std::size_t i = 1; i < t.dropped_by.size(); ++i)
+    out.emplace_back("dropped_" + std::string(dp::drop_reason_name(static_cast<dp::DropReason>(i))), t.dropped_by[i]);
+  for (proto::Protocol p : {proto::Protocol::Modbus, proto::Protocol::ModbusRtu, proto::Protocol::S7comm,
+                            proto::Protocol::S7commPlus, proto::Protocol::Opcua, proto::Protocol::Dnp3})
+    out.emplace_back("pdus_" + std::string(proto::protocol_name(p)), t.pdus[static_cast<int>(p)]);
+  for (const auto& w : s.workers) {
+    const std::string k = "worker" + std::to_string(w.id) + "_";
+    out.emplace_back(k + "packets_in", w.packets_in);
+    out.emplace_back(k + "alive", w.alive ? 1 : 0);
+    out.emplace_back(k + "overload_bypassed", w.overload_bypassed);
+    out.emplace_back(k + "overload_dropped", w.overload_dropped);
+  }
+  for (const auto& p : s.ports) {
+    std::string name;
+    for (char c : p.name) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    out.emplace_back("port_" + name + "_rx_packets", p.rx_packets);
+    out.emplace_back("port_" + name + "_tx_packets", p.tx_packets);
+    out.emplace_back("port_" + name + "_rx_missed", p.rx_missed);
+  }
+  if (s.syslog) {
+    out.emplace_back("syslog_connected", s.syslog->connected ? 1 : 0);
+    out.emplace_back("syslog_sent", s.syslog->sent);
+    out.emplace_back("syslog_queued_bytes", s.syslog->queued_bytes);
+  }
+  return out;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/summary.hpp"
@@ -40,6 +41,9 @@ struct StatsDetail {
 
 // {totals as summary_json, "workers":[...], "ports":[...], "syslog":{...}} (one object).
 std::string stats_json(const StatsDetail& s);
+// Flat name → value pairs (DPDK telemetry): packets_in, dropped_policy, pdus_modbus,
+// worker0_packets_in, port_field_rx_packets, ...
+std::vector<std::pair<std::string, std::uint64_t>> stats_flat(const StatsDetail& s);
 // Prometheus text exposition format 0.0.4.
 std::string stats_prometheus(const StatsDetail& s, double uptime_s);
 

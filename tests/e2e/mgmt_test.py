@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -110,7 +111,7 @@ def config_text(t, work):
     return f"""
 dataplane:
   backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
+  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error, --file-prefix=fgmgmt{os.getpid()}]
   ports:
     - name: field
       device: net_af_packet0,iface={t.south_if}
@@ -119,6 +120,7 @@ dataplane:
   pairs:
     - south: field
       north: plant
+      fail: open
 acl:
   default: allow
   rules:
@@ -136,6 +138,19 @@ control:
 metrics:
   listen: 127.0.0.1:{METRICS_PORT}
 """
+
+
+def telemetry(cmd):
+    """One command on DPDK's telemetry socket (what dpdk-telemetry.py does)."""
+    path = f"/var/run/dpdk/fgmgmt{os.getpid()}/dpdk_telemetry.v2"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    s.connect(path)
+    json.loads(s.recv(16384))  # the greeting
+    s.send(cmd.encode())
+    reply = json.loads(s.recv(1 << 16))
+    s.close()
+    return reply[cmd]
 
 
 def table_rows(text):
@@ -289,6 +304,11 @@ def main():
                 m = t.ns(t.bridge, "/usr/bin/python3", "-c", SCRAPE, str(METRICS_PORT)).stdout
                 check(f'fieldguard_pdus_total{{protocol="modbus"}} {2 * READS}' in m, "metrics: Modbus PDU count")
                 check("# TYPE fieldguard_dropped_packets_total counter" in m and 'reason="policy"' in m, "metrics families")
+                # DPDK telemetry agrees too (its copy is refreshed every second)
+                time.sleep(1.2)
+                tel = telemetry("/fieldguard/stats")
+                check(tel["pdus_modbus"] == 2 * READS and tel["dropped_policy"] >= 1 and tel["worker0_alive"] == 1
+                      and tel["port_field_rx_packets"] >= mf["packets_from_client"], f"telemetry: {tel}")
 
                 # events: the alert of the reset connection
                 ev_lines = ctl.run("--json", "events", "tail", "-n", "20").splitlines()
@@ -360,6 +380,8 @@ def main():
               f"{len(files)} audit files verified")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        # EAL's runtime directory for this file prefix (the telemetry socket lived there).
+        shutil.rmtree(f"/var/run/dpdk/fgmgmt{os.getpid()}", ignore_errors=True)
 
 
 if __name__ == "__main__":
