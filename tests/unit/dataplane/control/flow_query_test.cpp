@@ -130,3 +130,19 @@ TEST_CASE("a second request waits until the worker answered the first") {
   CHECK(box.answered());
   CHECK(box.post({}));
 }
+
+TEST_CASE("a large table is listed over several serves, a chunk each") {
+  NoRelease r;
+  FlowTable t(16384, {}, &r);
+  fill(t, 10);
+  FlowMailbox box(16);
+  REQUIRE(box.post({}));
+  int serves = 0;
+  while (!box.answered()) {
+    box.serve(t);
+    ++serves;
+  }
+  CHECK(serves > 1);  // more hash slots than one chunk
+  CHECK(box.count() == 10);
+  CHECK(box.matched() == 10);
+}
