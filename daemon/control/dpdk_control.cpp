@@ -45,7 +45,7 @@ DpdkControl::DpdkControl(const Config& cfg, dp::DpdkDataplane& dpl, RecordWriter
 
 DpdkControl::~DpdkControl() { dp::register_telemetry({}); }
 
-StatsDetail DpdkControl::detail() const {
+StatsDetail DpdkControl::detail() {
   StatsDetail d;
   RunSummary& s = d.total;
   for (std::uint32_t w = 0; w < dpl_.worker_count(); ++w) {
@@ -64,7 +64,7 @@ StatsDetail DpdkControl::detail() const {
     r.overload_episodes = dpl_.shared(w).overload_episodes.load(std::memory_order_relaxed);
     r.overload_bypassed = dpl_.shared(w).overload_bypassed.load(std::memory_order_relaxed);
     r.overload_dropped = dpl_.shared(w).overload_dropped.load(std::memory_order_relaxed);
-    r.records_lost = const_cast<dp::DpdkDataplane&>(dpl_).output(w).lost.load(std::memory_order_relaxed);
+    r.records_lost = dpl_.output(w).lost.load(std::memory_order_relaxed);
     s.records_lost += r.records_lost;
     d.workers.push_back(r);
   }

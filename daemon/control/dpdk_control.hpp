@@ -34,7 +34,7 @@ class DpdkControl {
   // Once per control-loop round: liveness (every second), watchdog, capture, metrics.
   void poll();
   [[nodiscard]] std::uint32_t workers_alive() const noexcept { return alive_count_; }
-  [[nodiscard]] StatsDetail detail() const;
+  [[nodiscard]] StatsDetail detail();
 
  private:
   const Config& cfg_;
