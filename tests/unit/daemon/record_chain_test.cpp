@@ -246,3 +246,11 @@ TEST_CASE("the tail keeps the newest records and answers what came after a seque
   CHECK(t.since(6, 100).size() == 2);
   CHECK(t.since(8, 100).empty());
 }
+
+TEST_CASE("a bare key name is a systemd credential, an absolute path is taken as given") {
+  ::setenv("CREDENTIALS_DIRECTORY", "/run/credentials/fieldguardd.service", 1);
+  CHECK(resolve_key_path("seal.key") == "/run/credentials/fieldguardd.service/seal.key");
+  CHECK(resolve_key_path("/etc/fieldguard/seal.key") == "/etc/fieldguard/seal.key");
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  CHECK(resolve_key_path("seal.key") == "seal.key");
+}
