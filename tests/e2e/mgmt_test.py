@@ -381,6 +381,8 @@ def main():
                         p.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         p.kill()
+        # A clean stop (sanitizer builds report here too).
+        check(fg.returncode == 0, f"fieldguardd exited with {fg.returncode}:\n" + open(log.name).read()[-3000:])
         # Rotated and sealed: oldest first, then the tamper checks.
         rotated = sorted((f for f in os.listdir(work) if f.startswith("audit.jsonl.")),
                          key=lambda f: -int(f.rsplit(".", 1)[1]))

@@ -130,7 +130,8 @@ dataplane:
         if len(back) < 1:
             fail("no watchdog ping after the worker moved again")
         fg.send_signal(signal.SIGTERM)
-        fg.wait(timeout=15)
+        if fg.wait(timeout=15) != 0:
+            fail(f"fieldguardd exited with {fg.returncode}:\n" + fg.stdout.read().decode()[-3000:])
         names = [json.loads(x).get("name") for x in open(events)]
         if "health.worker_stalled" not in names or "health.worker_resumed" not in names:
             fail(f"health events missing: {names}")
