@@ -54,6 +54,12 @@ struct Harness {
     capture = std::make_unique<CaptureControl>(dir + "/captures", h);
     capture->register_command(state);
   }
+  ~Harness() {
+    capture.reset();
+    events.close();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
 };
 
 }  // namespace

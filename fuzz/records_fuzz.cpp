@@ -22,7 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)parse_chain_fields(std::string_view(text).substr(at, nl - at));
     ++lines;
   }
-  static const std::string path = "/tmp/fg-records-fuzz-" + std::to_string(::getpid());
+  // One scratch file per fuzzing process, removed at exit.
+  static const struct Scratch {
+    std::string path = "/tmp/fg-records-fuzz-" + std::to_string(::getpid());
+    ~Scratch() { std::remove(path.c_str()); }
+  } scratch;
+  const std::string& path = scratch.path;
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) return 0;
   std::fwrite(data, 1, size, f);
