@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """End-to-end: the per-pair fail-safe policy under overload, on DPDK net_pcap vdevs.
 
-The field port replays a Modbus capture (gen_ics_pcap.py) as fast as the worker asks for it,
+The field port replays a capture of UDP frames (50 flows, written by the test) as fast as the
+worker asks for it,
 so its receive queue never empties: after kOverloadBursts full bursts in a row the worker is
 overloaded. With `fail: open` every frame still reaches the plant port (the rest without
 inspection) and a health.overload_fail_open event says so; with `fail: closed` the frames
@@ -17,8 +18,6 @@ import sys
 import tempfile
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
-GEN = os.environ.get("FG_GEN_ICS_PCAP", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
-                                                      "shared", "tools", "gen_ics_pcap.py"))
 PACKETS = 20000
 BURST = 32
 OVERLOAD_BURSTS = 64  # dataplane/port/dpdk/dpdk_dataplane.hpp kOverloadBursts
@@ -32,6 +31,22 @@ def fail(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
+
+
+def write_udp_capture(path, n, flows=50):
+    """n Ethernet/IPv4/UDP frames from 198.18.0.1 to 198.18.0.2, spread over `flows` ports."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(n):
+            payload = bytes(18)
+            udp = struct.pack("!HHHH", 40000 + i % flows, 20000, 8 + len(payload), 0) + payload
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0,
+                             bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2]))
+            csum = sum(struct.unpack("!10H", ip))
+            csum = (csum & 0xffff) + (csum >> 16)
+            ip = ip[:10] + struct.pack("!H", ~((csum & 0xffff) + (csum >> 16)) & 0xffff) + ip[12:]
+            frame = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + udp
+            f.write(struct.pack("<IIII", i // 1000, (i % 1000) * 1000, len(frame), len(frame)) + frame)
 
 
 def count_packets(path):
@@ -82,9 +97,8 @@ def main():
         sys.exit(77)
     work = tempfile.mkdtemp(prefix="fg-failsafe-")
     try:
-        src = os.path.join(work, "modbus.pcap")
-        subprocess.run([sys.executable, GEN, "modbus", src, "--packets", str(PACKETS), "--flows", "50"],
-                       check=True, capture_output=True)
+        src = os.path.join(work, "udp.pcap")
+        write_udp_capture(src, PACKETS)
         total = count_packets(src)
         with open(os.path.join(work, "empty.pcap"), "wb") as f:
             f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
