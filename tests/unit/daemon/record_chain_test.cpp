@@ -254,3 +254,27 @@ TEST_CASE("a bare key name is a systemd credential, an absolute path is taken as
   ::unsetenv("CREDENTIALS_DIRECTORY");
   CHECK(resolve_key_path("seal.key") == "seal.key");
 }
+
+TEST_CASE("after a torn last line (crash mid-write) the chain goes on from the last whole record") {
+  TempDir d;
+  StreamOptions o;
+  o.chain = true;
+  {
+    JsonlFile f;
+    REQUIRE(f.open(d / "audit.jsonl", o));
+    for (int i = 1; i <= 3; ++i) f.write(record(i));
+  }
+  { std::ofstream(d / "audit.jsonl", std::ios::app) << "{\"n\":4,\"verdict\":\"al"; }  // no newline
+  {
+    JsonlFile f;
+    REQUIRE(f.open(d / "audit.jsonl", o));
+    f.write(record(5));
+  }
+  const auto lines = read_lines(d / "audit.jsonl");
+  REQUIRE(lines.size() == 5);
+  CHECK(parse_chain_fields(lines[4])->seq == 4);  // continues after record 3
+  const auto r = verify_chain({d / "audit.jsonl"}, nullptr);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].line == 4);  // the torn line, and nothing else
+  CHECK(r.problems[0].kind == "edited");
+}
