@@ -35,7 +35,8 @@ DpdkControl::DpdkControl(const Config& cfg, dp::DpdkDataplane& dpl, RecordWriter
                          std::chrono::steady_clock::time_point started)
     : cfg_(cfg), dpl_(dpl), writer_(writer), logs_(logs), started_(started),
       last_loops_(dpl.worker_count(), 0), alive_(dpl.worker_count(), true),
-      episodes_seen_(dpl.worker_count(), 0), alive_count_(dpl.worker_count()),
+      episodes_seen_(dpl.worker_count(), 0), bypassed_seen_(dpl.worker_count(), 0),
+      overload_dropped_seen_(dpl.worker_count(), 0), alive_count_(dpl.worker_count()),
       last_check_(std::chrono::steady_clock::now()) {
 #ifdef FG_HAVE_SYSTEMD
   std::uint64_t usec = 0;
@@ -155,13 +156,18 @@ void DpdkControl::poll() {
     const dp::WorkerShared& sh = dpl_.shared(w);
     const std::uint64_t e = sh.overload_episodes.load(std::memory_order_relaxed);
     if (e == episodes_seen_[w]) continue;
-    const bool open = sh.overload_bypassed.load(std::memory_order_relaxed) > 0;
+    // Which policy acted since the last report (a worker may serve pairs with either).
+    const std::uint64_t bypassed = sh.overload_bypassed.load(std::memory_order_relaxed);
+    const std::uint64_t dropped = sh.overload_dropped.load(std::memory_order_relaxed);
+    const bool open = bypassed - bypassed_seen_[w] >= dropped - overload_dropped_seen_[w] &&
+                      bypassed > bypassed_seen_[w];
+    bypassed_seen_[w] = bypassed;
+    overload_dropped_seen_[w] = dropped;
     const std::string what = open ? "forwarded without inspection (fail: open)" : "dropped (fail: closed)";
     writer_.control_event({"health", open ? "health.overload_fail_open" : "health.overload_fail_closed", "high",
                            "worker " + std::to_string(w) + " is overloaded (its receive queue stays full): traffic is " + what,
                            "\"worker\":" + std::to_string(w) + ",\"episodes\":" + std::to_string(e) +
-                               ",\"bypassed\":" + std::to_string(sh.overload_bypassed.load(std::memory_order_relaxed)) +
-                               ",\"dropped\":" + std::to_string(sh.overload_dropped.load(std::memory_order_relaxed))});
+                               ",\"bypassed\":" + std::to_string(bypassed) + ",\"dropped\":" + std::to_string(dropped)});
     episodes_seen_[w] = e;
   }
   capture_->poll();

@@ -45,6 +45,7 @@ class DpdkControl {
   std::vector<std::uint64_t> last_loops_;
   std::vector<bool> alive_;
   std::vector<std::uint64_t> episodes_seen_;  // overload episodes already reported
+  std::vector<std::uint64_t> bypassed_seen_, overload_dropped_seen_;  // at the last report
   std::uint32_t alive_count_ = 0;
   std::chrono::steady_clock::time_point last_check_;
   bool watchdog_ = false;
