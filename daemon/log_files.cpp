@@ -20,7 +20,7 @@ bool LogFiles::open(const Options& opt, const Config& cfg) {
   const std::string ev = !opt.event_log.empty() ? opt.event_log : cfg.event_log;
   const std::string au = !opt.audit_log.empty() ? opt.audit_log : cfg.audit_log;
   std::string error;
-  if (!cfg.seal_key.empty() && !seal_key.load_private(cfg.seal_key, error)) {
+  if (!cfg.seal_key.empty() && !seal_key.load_private(resolve_key_path(cfg.seal_key), error)) {
     std::cerr << "fieldguardd: logging.seal_key: " << error << "\n";
     return false;
   }

@@ -26,6 +26,7 @@ struct PortConfig {
 struct PairConfig {
   std::string south;   // field side
   std::string north;   // platform side
+  bool fail_open = false;  // fail: open|closed — on overload forward uninspected, or drop
 };
 
 // syslog: RFC 5424 messages over TLS (RFC 5425) to the console's collector.

@@ -57,8 +57,15 @@ void read_dataplane(YamlReader& r, const YAML::Node& n, Config& c) {
     if (!p.IsSequence()) r.error(p, "dataplane.pairs", "expected a list of {south, north} pairs");
     else for (std::size_t i = 0; i < p.size(); ++i) {
       const std::string path = "dataplane.pairs[" + std::to_string(i) + "]";
-      if (!r.map(p[i], path, {"south", "north"})) continue;
+      if (!r.map(p[i], path, {"south", "north", "fail"})) continue;
       PairConfig pc;
+      if (auto f = p[i]["fail"]) {
+        std::string s;
+        if (r.string(f, path + ".fail", s)) {
+          if (s == "open") pc.fail_open = true;
+          else if (s != "closed") r.error(f, path + ".fail", "expected open or closed, got \"" + s + "\"");
+        }
+      }
       for (auto [key, dst] : {std::pair{"south", &pc.south}, std::pair{"north", &pc.north}}) {
         const YAML::Node v = p[i][key];
         if (!v) { r.error(p[i], path, std::string("missing \"") + key + "\""); continue; }

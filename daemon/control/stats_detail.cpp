@@ -1,5 +1,6 @@
 #include "daemon/control/stats_detail.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 #include "protocols/common/json_writer.hpp"
@@ -14,11 +15,21 @@ std::string stats_json(const StatsDetail& s) {
   proto::JsonWriter w(extra);
   w.begin_object();
   w.field("flows_active", s.total.flows_active);
+  std::uint64_t episodes = 0, bypassed = 0, overload_dropped = 0;
+  for (const auto& r : s.workers) {
+    episodes += r.overload_episodes;
+    bypassed += r.overload_bypassed;
+    overload_dropped += r.overload_dropped;
+  }
+  w.key("overload").begin_object().field("episodes", episodes).field("bypassed", bypassed);
+  w.field("dropped", overload_dropped).end_object();
   w.key("workers").begin_array();
   for (const auto& r : s.workers) {
     w.begin_object().field("id", r.id).field("alive", r.alive).field("packets_in", r.packets_in).field("bytes_in", r.bytes_in);
     w.field("forwarded", r.forwarded).field("dropped", r.dropped).field("flows_active", r.flows_active);
-    w.field("loops", r.loops).field("records_lost", r.records_lost).end_object();
+    w.field("loops", r.loops).field("records_lost", r.records_lost);
+    w.field("overload_episodes", r.overload_episodes).field("overload_bypassed", r.overload_bypassed);
+    w.field("overload_dropped", r.overload_dropped).end_object();
   }
   w.end_array();
   w.key("ports").begin_array();
@@ -37,6 +48,42 @@ std::string stats_json(const StatsDetail& s) {
   w.end_object();
   // Splice: the totals object without its closing brace, then the extra members.
   return out + "," + extra.substr(1);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> stats_flat(const StatsDetail& s) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  const RunSummary& t = s.total;
+  for (auto [k, v] : {std::pair{"packets_in", t.packets_in}, std::pair{"bytes_in", t.bytes_in},
+                      std::pair{"forwarded", t.forwarded}, std::pair{"dropped", t.dropped},
+                      std::pair{"resets_sent", t.resets_sent}, std::pair{"decode_errors", t.decode_errors},
+                      std::pair{"flows", t.flows}, std::pair{"flows_active", t.flows_active}, std::pair{"events", t.events},
+                      std::pair{"audit_records", t.audit_records}, std::pair{"records_lost", t.records_lost}})
+    out.emplace_back(k, v);
+  for (std::size_t i = 1; i < t.dropped_by.size(); ++i)
+    out.emplace_back("dropped_" + std::string(dp::drop_reason_name(static_cast<dp::DropReason>(i))), t.dropped_by[i]);
+  for (proto::Protocol p : {proto::Protocol::Modbus, proto::Protocol::ModbusRtu, proto::Protocol::S7comm,
+                            proto::Protocol::S7commPlus, proto::Protocol::Opcua, proto::Protocol::Dnp3})
+    out.emplace_back("pdus_" + std::string(proto::protocol_name(p)), t.pdus[static_cast<int>(p)]);
+  for (const auto& w : s.workers) {
+    const std::string k = "worker" + std::to_string(w.id) + "_";
+    out.emplace_back(k + "packets_in", w.packets_in);
+    out.emplace_back(k + "alive", w.alive ? 1 : 0);
+    out.emplace_back(k + "overload_bypassed", w.overload_bypassed);
+    out.emplace_back(k + "overload_dropped", w.overload_dropped);
+  }
+  for (const auto& p : s.ports) {
+    std::string name;
+    for (char c : p.name) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    out.emplace_back("port_" + name + "_rx_packets", p.rx_packets);
+    out.emplace_back("port_" + name + "_tx_packets", p.tx_packets);
+    out.emplace_back("port_" + name + "_rx_missed", p.rx_missed);
+  }
+  if (s.syslog) {
+    out.emplace_back("syslog_connected", s.syslog->connected ? 1 : 0);
+    out.emplace_back("syslog_sent", s.syslog->sent);
+    out.emplace_back("syslog_queued_bytes", s.syslog->queued_bytes);
+  }
+  return out;
 }
 
 namespace {
@@ -120,6 +167,11 @@ std::string stats_prometheus(const StatsDetail& s, double uptime_s) {
   for (const auto& w : s.workers) p.sample("fieldguard_worker_packets_total", label("worker", std::to_string(w.id)), w.packets_in);
   p.family("fieldguard_worker_alive", "gauge", "1 while the worker's loop moves.");
   for (const auto& w : s.workers) p.sample("fieldguard_worker_alive", label("worker", std::to_string(w.id)), std::uint64_t{w.alive});
+  p.family("fieldguard_overload_packets_total", "counter", "Packets handled by the fail-safe policy under overload.");
+  for (const auto& w : s.workers) {
+    p.sample("fieldguard_overload_packets_total", label("worker", std::to_string(w.id)) + ",policy=\"open\"", w.overload_bypassed);
+    p.sample("fieldguard_overload_packets_total", label("worker", std::to_string(w.id)) + ",policy=\"closed\"", w.overload_dropped);
+  }
   p.family("fieldguard_port_rx_packets_total", "counter", "Packets the port received.");
   for (const auto& r : s.ports) p.sample("fieldguard_port_rx_packets_total", label("port", r.name), r.rx_packets);
   p.family("fieldguard_port_tx_packets_total", "counter", "Packets the port sent.");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/summary.hpp"
@@ -15,6 +16,7 @@ struct WorkerRow {
   std::uint32_t id = 0;
   std::uint64_t packets_in = 0, bytes_in = 0, forwarded = 0, dropped = 0;
   std::uint64_t flows_active = 0, loops = 0, records_lost = 0;
+  std::uint64_t overload_episodes = 0, overload_bypassed = 0, overload_dropped = 0;  // fail-safe
   bool alive = true;
 };
 
@@ -39,6 +41,9 @@ struct StatsDetail {
 
 // {totals as summary_json, "workers":[...], "ports":[...], "syslog":{...}} (one object).
 std::string stats_json(const StatsDetail& s);
+// Flat name → value pairs (DPDK telemetry): packets_in, dropped_policy, pdus_modbus,
+// worker0_packets_in, port_field_rx_packets, ...
+std::vector<std::pair<std::string, std::uint64_t>> stats_flat(const StatsDetail& s);
 // Prometheus text exposition format 0.0.4.
 std::string stats_prometheus(const StatsDetail& s, double uptime_s);
 

@@ -10,6 +10,7 @@
 #include "daemon/ctl/control_client.hpp"
 #include "daemon/ctl/table_output.hpp"
 #include "daemon/export/chain_verify.hpp"
+#include "daemon/export/hash_chain.hpp"
 #include "daemon/export/seal_key.hpp"
 
 namespace po = boost::program_options;
@@ -109,7 +110,15 @@ int tail(const CtlContext& ctx, const std::string& stream, const std::vector<std
       std::cerr << "fieldguardctl: " << field(r, "error") << "\n";
       return kCommandFailed;
     }
-    for (const auto& rec : raw_records(reply)) std::cout << (ctx.json ? rec : human_line(stream == "audit", rec)) << "\n";
+    const std::vector<std::string> recs = raw_records(reply);
+    if (!first && !recs.empty()) {
+      // The daemon keeps 1000 records: a faster stream outruns a follower. Say so.
+      const auto f = daemon::parse_chain_fields(recs.front());
+      if (f && f->seq > after + 1)
+        std::cerr << "fieldguardctl: " << (f->seq - after - 1) << " records skipped (more than the daemon keeps "
+                  << "between two polls; " << field(r["data"], "file") << " has them)\n";
+    }
+    for (const auto& rec : recs) std::cout << (ctx.json ? rec : human_line(stream == "audit", rec)) << "\n";
     std::cout.flush();
     after = r["data"]["next"].as<std::uint64_t>();
     first = false;

@@ -15,7 +15,13 @@ int cmd_status(const CtlContext& ctx) {
   }
   YAML::Node data;
   const int rc = call(ctx, "status", "", data);
-  if (rc != kOk || ctx.json) return rc;
+  if (rc != kOk) return rc;
+  // A stalled worker is a problem scripts should see, in either output form.
+  const int health = data["workers_alive"] && data["workers"] &&
+                             data["workers_alive"].as<unsigned>() < data["workers"].as<unsigned>()
+                         ? kCommandFailed
+                         : kOk;
+  if (ctx.json) return health;
   auto get = [&](const char* k) { return data[k] && data[k].IsScalar() && !data[k].Scalar().empty() ? data[k].Scalar() : "-"; };
   char uptime[32];
   const double up = data["uptime_s"] ? data["uptime_s"].as<double>() : 0;
@@ -28,9 +34,7 @@ int cmd_status(const CtlContext& ctx) {
                                  {"workers alive", get("workers_alive") + "/" + get("workers")},
                                  {"rules version", get("rules_version")},
                                  {"acl rules", get("acl_rules")}});
-  return data["workers_alive"] && data["workers"] && data["workers_alive"].as<unsigned>() < data["workers"].as<unsigned>()
-             ? kCommandFailed  // a stalled worker is a problem scripts should see
-             : kOk;
+  return health;
 }
 
 int cmd_version(const CtlContext& ctx) {

@@ -6,10 +6,28 @@
 
 namespace fg::daemon {
 
+namespace {
+
+// OpenSSL 3 looks an algorithm up on every EVP_Digest(..., EVP_sha256()): fetching it once and
+// reusing one context per thread more than halves the cost of a record's hash.
+struct Sha256 {
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~Sha256() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+};
+
+}  // namespace
+
 std::string sha256_hex(std::string_view text) {
+  thread_local Sha256 h;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(h.ctx, h.md, nullptr);
+  EVP_DigestUpdate(h.ctx, text.data(), text.size());
+  EVP_DigestFinal_ex(h.ctx, md, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '0');
   for (unsigned i = 0; i < len; ++i) {

@@ -26,6 +26,31 @@ std::uint64_t mono_ns() {
 
 }  // namespace
 
+std::string last_chained_line_of(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return {};
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  const long from = size > 65536 ? size - 65536 : 0;
+  std::fseek(f, from, SEEK_SET);
+  std::string buf(static_cast<std::size_t>(size - from), '\0');
+  buf.resize(std::fread(buf.data(), 1, buf.size(), f));
+  std::fclose(f);
+  // From the end: a torn last line (a crash mid-write) is skipped, the chain goes on from
+  // the last whole record.
+  std::size_t end = buf.size();
+  while (end > 0) {
+    const std::size_t nl = buf.rfind('\n', end - 1);
+    const std::size_t start = nl == std::string::npos ? 0 : nl + 1;
+    if (start == 0 && from != 0) break;  // a line cut by the 64 KiB window
+    const std::string line = buf.substr(start, end - start);
+    if (parse_chain_fields(line)) return line;
+    if (nl == std::string::npos) break;
+    end = nl;
+  }
+  return {};
+}
+
 std::string last_line_of(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "re");
   if (f == nullptr) return {};
@@ -52,13 +77,25 @@ bool JsonlFile::open(const std::string& path, const StreamOptions& opt) {
     owned_ = false;
   } else {
     if (opt_.chain) {
-      std::string last = last_line_of(path);
-      if (last.empty()) last = last_line_of(path + ".1");
+      std::string last = last_chained_line_of(path);
+      if (last.empty()) last = last_chained_line_of(path + ".1");
       chain_.resume(last);
     }
     f_ = std::fopen(path.c_str(), "ae");
     owned_ = f_ != nullptr;
     if (f_ == nullptr) return false;
+    // A torn last line gets its newline, so the next record starts a line of its own (the
+    // verifier reports the torn one).
+    struct stat before{};
+    if (::fstat(fileno(f_), &before) == 0 && before.st_size > 0) {
+      std::FILE* r = std::fopen(path.c_str(), "re");
+      if (r != nullptr) {
+        std::fseek(r, -1, SEEK_END);
+        const int c = std::fgetc(r);
+        std::fclose(r);
+        if (c != '\n') std::fputc('\n', f_);
+      }
+    }
     ::fchmod(fileno(f_), 0640);  // records name devices and values: not for everyone
     struct stat st{};
     size_ = ::fstat(fileno(f_), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;

@@ -5,11 +5,18 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "daemon/export/hash_chain.hpp"
 
 namespace fg::daemon {
+
+std::string resolve_key_path(const std::string& configured) {
+  if (configured.empty() || configured.front() == '/') return configured;
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  return dir != nullptr && *dir != '\0' ? std::string(dir) + "/" + configured : configured;
+}
 
 struct SealKey::Impl {
   EVP_PKEY* key = nullptr;

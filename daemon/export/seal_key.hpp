@@ -7,6 +7,11 @@
 
 namespace fg::daemon {
 
+// Where a configured key file is: an absolute path as given; a bare name is a systemd
+// credential ($CREDENTIALS_DIRECTORY/NAME, see LoadCredential= in fieldguardd.service), which
+// lets the key stay readable by root only while the daemon runs as its own user.
+std::string resolve_key_path(const std::string& configured);
+
 class SealKey {
  public:
   SealKey();

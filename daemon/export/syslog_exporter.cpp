@@ -1,5 +1,6 @@
 #include "daemon/export/syslog_exporter.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <openssl/err.h>
@@ -164,9 +165,17 @@ bool SyslogExporter::connect_tls() {
   if (tls_->fd >= 0) {
     tls_->ssl = SSL_new(tls_->ctx);
     SSL_set_fd(tls_->ssl, tls_->fd);
-    SSL_set_tlsext_host_name(tls_->ssl, cfg_.server_name.c_str());
     // The certificate must name the collector: a valid certificate for another host fails.
-    SSL_set1_host(tls_->ssl, cfg_.server_name.c_str());
+    // An IP address is checked against the certificate's IP SANs and is never sent as SNI.
+    in6_addr ip{};
+    const bool is_ip = ::inet_pton(AF_INET, cfg_.server_name.c_str(), &ip) == 1 ||
+                       ::inet_pton(AF_INET6, cfg_.server_name.c_str(), &ip) == 1;
+    if (is_ip) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls_->ssl), cfg_.server_name.c_str());
+    } else {
+      SSL_set_tlsext_host_name(tls_->ssl, cfg_.server_name.c_str());
+      SSL_set1_host(tls_->ssl, cfg_.server_name.c_str());
+    }
     if (SSL_connect(tls_->ssl) != 1) {
       const long v = SSL_get_verify_result(tls_->ssl);
       err = "TLS handshake with " + cfg_.server + " failed: " +
@@ -231,10 +240,18 @@ void SyslogExporter::move_pending_to_disk() {
   if (n != static_cast<ssize_t>(chunk.size())) {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.last_error = std::string("queue write failed: ") + std::strerror(errno);
-    // Never a partial frame: keep the file at whole frames.
+    // Never a partial frame: keep the file at whole frames; the chunk's messages are lost
+    // to the export (the JSON-lines files keep them) and counted.
     if (n > 0) spool_size_ -= static_cast<std::uint64_t>(n);
-    ::ftruncate(spool_fd_, static_cast<off_t>(spool_size_));
-    stats_.dropped += 1;
+    (void)::ftruncate(spool_fd_, static_cast<off_t>(spool_size_));
+    std::uint64_t frames = 0;
+    for (std::size_t at = 0; at < chunk.size(); ++frames) {
+      const std::size_t sp = chunk.find(' ', at);
+      if (sp == std::string::npos) break;
+      at = sp + 1 + std::stoul(chunk.substr(at, sp - at));
+    }
+    stats_.dropped += frames;
+    stats_.queued_bytes -= std::min<std::uint64_t>(stats_.queued_bytes, chunk.size());
   }
 }
 
@@ -247,7 +264,7 @@ void SyslogExporter::commit(std::uint64_t offset) {
   committed_ = offset;
   if (committed_ == spool_size_) {
     // All delivered: start the queue over so it does not grow forever.
-    ::ftruncate(spool_fd_, 0);
+    (void)::ftruncate(spool_fd_, 0);
     spool_size_ = committed_ = send_from_ = 0;
     for (auto& f : in_flight_) f.first = 0;
   }
@@ -281,7 +298,8 @@ void SyslogExporter::send_from_disk() {
     if (SSL_write(tls_->ssl, buf.data(), static_cast<int>(whole)) != whole) {
       std::lock_guard<std::mutex> lock(mu_);
       stats_.last_error = "write to " + cfg_.server + " failed: " + ssl_error();
-      return disconnect_later_ = true, void();
+      disconnect_later_ = true;  // run() disconnects; what was not confirmed goes again
+      return;
     }
     send_from_ += static_cast<std::uint64_t>(whole);
     in_flight_.emplace_back(send_from_, std::chrono::steady_clock::now());

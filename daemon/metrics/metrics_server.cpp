@@ -35,7 +35,7 @@ bool MetricsServer::open(const std::string& listen, std::string& error) {
   const std::size_t colon = listen.rfind(':');
   std::string host = listen.substr(0, colon);
   const int port = std::atoi(listen.c_str() + colon + 1);
-  if (port <= 0 || port > 65535) {
+  if (port < 0 || port > 65535 || listen.substr(colon + 1).empty()) {
     error = "metrics.listen: bad port in " + listen;
     return false;
   }
@@ -64,6 +64,11 @@ bool MetricsServer::open(const std::string& listen, std::string& error) {
     close();
     return false;
   }
+  sockaddr_storage bound{};
+  socklen_t blen = sizeof bound;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &blen);
+  port_ = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                           : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   return true;
 }
 

@@ -22,6 +22,8 @@ class MetricsServer {
   void poll(const std::function<std::string()>& body);
   void close();
   [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+  // The port listened on (useful with port 0: the kernel picks one).
+  [[nodiscard]] int port() const noexcept { return port_; }
 
  private:
   struct Client {
@@ -30,6 +32,7 @@ class MetricsServer {
     std::chrono::steady_clock::time_point since;
   };
   int fd_ = -1;
+  int port_ = 0;
   std::vector<Client> clients_;
 };
 

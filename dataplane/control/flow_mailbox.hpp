@@ -39,15 +39,27 @@ class FlowMailbox {
   [[nodiscard]] std::uint32_t count() const noexcept { return count_; }
   [[nodiscard]] std::uint64_t matched() const noexcept { return matched_; }
 
-  // Worker side, between bursts: one load when nothing is asked.
+  // Worker side, between bursts: one load when nothing is asked; otherwise a chunk of
+  // kSlotsPerServe hash slots per call, so a large table is listed over several loops and
+  // no burst waits for the whole walk.
   void serve(const FlowTable& table) noexcept {
     const std::uint64_t want = requested_.load(std::memory_order_acquire);  // acquire: req_
     if (want == done_.load(std::memory_order_relaxed)) return;
-    count_ = query_flows(table, req_.filter, req_.order, buf_.data(), req_.max, matched_);
+    if (want != scanning_) {
+      scan_.start(req_.filter, req_.order, buf_.data(), req_.max);
+      scanning_ = want;
+    }
+    if (!scan_.step(table, kSlotsPerServe)) return;
+    count_ = scan_.count();
+    matched_ = scan_.matched();
     done_.store(want, std::memory_order_release);  // release: buf_, count_, matched_
   }
 
+  static constexpr std::uint32_t kSlotsPerServe = 2048;  // ~30 us on the 2-core test VM
+
  private:
+  FlowScan scan_;
+  std::uint64_t scanning_ = 0;  // the request scan_ works on (worker side only)
   std::vector<FlowInfo> buf_;
   FlowRequest req_{};
   std::uint32_t count_ = 0;

@@ -10,6 +10,10 @@ std::uint64_t metric(const FlowInfo& f, FlowOrder o) noexcept {
   return o == FlowOrder::Packets ? std::uint64_t{f.pkts[0]} + f.pkts[1] : f.bytes[0] + f.bytes[1];
 }
 
+std::uint64_t metric(const Flow& f, FlowOrder o) noexcept {
+  return o == FlowOrder::Packets ? std::uint64_t{f.pkts[0]} + f.pkts[1] : f.bytes[0] + f.bytes[1];
+}
+
 FlowInfo info_of(const Flow& f) noexcept {
   FlowInfo i;
   i.key = f.key;
@@ -38,33 +42,52 @@ bool flow_matches(const Flow& f, const FlowFilter& filter) noexcept {
   return true;
 }
 
+void FlowScan::start(const FlowFilter& filter, FlowOrder order, FlowInfo* out, std::uint32_t cap) noexcept {
+  filter_ = filter;
+  order_ = order;
+  out_ = out;
+  cap_ = cap;
+  n_ = 0;
+  matched_ = 0;
+  next_slot_ = 0;
+}
+
+void FlowScan::visit(const Flow& f) noexcept {
+  if (!flow_matches(f, filter_)) return;
+  ++matched_;
+  if (cap_ == 0) return;
+  if (order_ == FlowOrder::Table) {
+    if (n_ < cap_) out_[n_++] = info_of(f);
+    return;
+  }
+  // For a top-N, `out_` is a min-heap on the metric: the smallest of the N kept is at the
+  // front and is replaced by any larger flow found later.
+  const FlowOrder o = order_;
+  auto greater = [o](const FlowInfo& a, const FlowInfo& b) { return metric(a, o) > metric(b, o); };
+  if (n_ < cap_) {
+    out_[n_++] = info_of(f);
+    std::push_heap(out_, out_ + n_, greater);
+    return;
+  }
+  if (metric(f, o) <= metric(out_[0], o)) return;
+  std::pop_heap(out_, out_ + n_, greater);
+  out_[n_ - 1] = info_of(f);
+  std::push_heap(out_, out_ + n_, greater);
+}
+
+bool FlowScan::step(const FlowTable& table, std::uint32_t slots) noexcept {
+  next_slot_ = table.for_each_in_slots(next_slot_, slots, [this](const Flow& f) { visit(f); });
+  return next_slot_ == 0;
+}
+
 std::uint32_t query_flows(const FlowTable& table, const FlowFilter& filter, FlowOrder order, FlowInfo* out,
                           std::uint32_t cap, std::uint64_t& matched) noexcept {
-  matched = 0;
-  std::uint32_t n = 0;
-  if (cap == 0) return 0;
-  // For a top-N, `out` is a min-heap on the metric: the smallest of the N kept is at the
-  // front and is replaced by any larger flow found later.
-  auto greater = [order](const FlowInfo& a, const FlowInfo& b) { return metric(a, order) > metric(b, order); };
-  table.for_each([&](const Flow& f) {
-    if (!flow_matches(f, filter)) return;
-    ++matched;
-    if (order == FlowOrder::Table) {
-      if (n < cap) out[n++] = info_of(f);
-      return;
-    }
-    if (n < cap) {
-      out[n++] = info_of(f);
-      std::push_heap(out, out + n, greater);
-      return;
-    }
-    const std::uint64_t m = order == FlowOrder::Packets ? std::uint64_t{f.pkts[0]} + f.pkts[1] : f.bytes[0] + f.bytes[1];
-    if (m <= metric(out[0], order)) return;
-    std::pop_heap(out, out + n, greater);
-    out[n - 1] = info_of(f);
-    std::push_heap(out, out + n, greater);
-  });
-  return n;
+  FlowScan scan;
+  scan.start(filter, order, out, cap);
+  while (!scan.step(table, 1u << 16)) {
+  }
+  matched = scan.matched();
+  return scan.count();
 }
 
 }  // namespace fg::dp

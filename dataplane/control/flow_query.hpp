@@ -1,5 +1,6 @@
 // Flow listings for the control plane: a worker copies the flows that match a filter (or the
-// top N by packets or bytes) out of its own table, into a buffer allocated beforehand.
+// top N by packets or bytes) out of its own table, into a buffer allocated beforehand, a
+// chunk of the table at a time so that no burst waits long.
 #pragma once
 
 #include <cstdint>
@@ -35,9 +36,29 @@ struct FlowInfo {
 
 [[nodiscard]] bool flow_matches(const Flow& f, const FlowFilter& filter) noexcept;
 
-// Copies up to `cap` matching flows into `out` (with Table order, the first found; with
-// Packets/Bytes, the largest, in no particular order: the caller sorts). Returns how many
-// were copied; `matched` gets how many flows matched in all. Never allocates.
+// One listing in progress. With Table order the first `cap` matches are kept; with
+// Packets/Bytes the `cap` largest, in no particular order (the caller sorts). Never allocates.
+class FlowScan {
+ public:
+  void start(const FlowFilter& filter, FlowOrder order, FlowInfo* out, std::uint32_t cap) noexcept;
+  // Visits up to `slots` hash slots of `table`; true once the whole table was visited.
+  bool step(const FlowTable& table, std::uint32_t slots) noexcept;
+  [[nodiscard]] std::uint32_t count() const noexcept { return n_; }
+  [[nodiscard]] std::uint64_t matched() const noexcept { return matched_; }
+
+ private:
+  void visit(const Flow& f) noexcept;
+  FlowFilter filter_{};
+  FlowOrder order_ = FlowOrder::Table;
+  FlowInfo* out_ = nullptr;
+  std::uint32_t cap_ = 0;
+  std::uint32_t n_ = 0;
+  std::uint64_t matched_ = 0;
+  std::uint32_t next_slot_ = 0;
+};
+
+// The whole listing at once (single-threaded callers: the libpcap backend, tests). Returns
+// how many were copied; `matched` gets how many flows matched in all.
 std::uint32_t query_flows(const FlowTable& table, const FlowFilter& filter, FlowOrder order, FlowInfo* out,
                           std::uint32_t cap, std::uint64_t& matched) noexcept;
 

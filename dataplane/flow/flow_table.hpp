@@ -74,6 +74,17 @@ class FlowTable {
   [[nodiscard]] std::uint32_t class_size(FlowClass c) const noexcept {
     return lists_[static_cast<int>(c)].count;
   }
+  // Control-plane listings in chunks (a worker between bursts): calls f(const Flow&) for the
+  // flows referenced by hash slots [from, from + count) and returns the next slot, or 0 once
+  // the last slot was visited. Flows inserted or removed between chunks may be missed or seen
+  // twice (a fuzzy snapshot, as conntrack listings are).
+  template <class F>
+  std::uint32_t for_each_in_slots(std::uint32_t from, std::uint32_t count, F&& f) const {
+    const std::uint32_t end = from + count < mask_ + 1 ? from + count : mask_ + 1;
+    for (std::uint32_t s = from; s < end; ++s)
+      if (slots_[s].index != 0) f(flows_[slots_[s].index - 1]);
+    return end == mask_ + 1 ? 0 : end;
+  }
   // Visits every live flow (control-plane use: listings); f(const Flow&).
   template <class F>
   void for_each(F&& f) const {

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -106,19 +107,30 @@ class Ctl:
         return human, self.json(*args)
 
 
-def config_text(t, work):
-    return f"""
-dataplane:
+def config_text(t, work, backend):
+    if backend == "pcap":
+        ports = f"""
+  backend: pcap
+  ports:
+    - name: field
+      device: {t.south_if}
+    - name: plant
+      device: {t.north_if}"""
+    else:
+        ports = f"""
   backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
+  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error, --file-prefix=fgmgmt{os.getpid()}]
   ports:
     - name: field
       device: net_af_packet0,iface={t.south_if}
     - name: plant
-      device: net_af_packet1,iface={t.north_if}
+      device: net_af_packet1,iface={t.north_if}"""
+    return f"""
+dataplane:{ports}
   pairs:
     - south: field
       north: plant
+      fail: open
 acl:
   default: allow
   rules:
@@ -136,6 +148,19 @@ control:
 metrics:
   listen: 127.0.0.1:{METRICS_PORT}
 """
+
+
+def telemetry(cmd):
+    """One command on DPDK's telemetry socket (what dpdk-telemetry.py does)."""
+    path = f"/var/run/dpdk/fgmgmt{os.getpid()}/dpdk_telemetry.v2"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    s.connect(path)
+    json.loads(s.recv(16384))  # the greeting
+    s.send(cmd.encode())
+    reply = json.loads(s.recv(1 << 16))
+    s.close()
+    return reply[cmd]
 
 
 def table_rows(text):
@@ -190,6 +215,7 @@ def tamper_checks(work, files, key):
 
 
 def main():
+    backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
     if os.geteuid() != 0:
         if os.environ.get("CI") == "true":
             fail("end-to-end tests need root in CI")
@@ -207,7 +233,7 @@ def main():
             try:
                 cfg = os.path.join(work, "fieldguard.yaml")
                 with open(cfg, "w") as f:
-                    f.write(config_text(t, work))
+                    f.write(config_text(t, work, backend))
                 sock = os.path.join(work, "control.sock")
                 log = open(os.path.join(work, "fieldguardd.log"), "w")
                 fg = subprocess.Popen(["ip", "netns", "exec", t.bridge, FIELDGUARDD, "-c", cfg, "--audit-log", audit,
@@ -221,7 +247,7 @@ def main():
                 # status
                 human, st = ctl.both("status")
                 print(human)
-                check(st["mode"] == "dpdk" and st["workers"] == 1 and "rules_version" in st, f"status: {st}")
+                check(st["mode"] == backend and st["workers"] == 1 and "rules_version" in st, f"status: {st}")
                 wait_for(lambda: ctl.json("status")["workers_alive"] == 1, 5, "the worker to be seen alive")
                 check("workers alive  1/1" in ctl.run("status"), "status table: workers alive 1/1 missing")
 
@@ -279,9 +305,10 @@ def main():
                 print(human)
                 check(s["pdus"]["modbus"] == 2 * READS, f"stats: {s['pdus']['modbus']} Modbus PDUs, sent {2 * READS}")
                 check(s["dropped_by"]["policy"] >= 1 and s["resets_sent"] >= 1, f"stats drops: {s}")
-                ports = {p["name"]: p for p in s["ports"]}
-                check(ports["field"]["rx_packets"] >= mf["packets_from_client"] and
-                      ports["plant"]["rx_packets"] >= mf["packets_from_server"], f"port counters: {ports}")
+                if backend == "dpdk":  # ethdev counters; libpcap has none per port
+                    ports = {p["name"]: p for p in s["ports"]}
+                    check(ports["field"]["rx_packets"] >= mf["packets_from_client"] and
+                          ports["plant"]["rx_packets"] >= mf["packets_from_server"], f"port counters: {ports}")
                 check(len(s["workers"]) == 1 and s["workers"][0]["packets_in"] == s["packets_in"], "worker rows")
                 check(any(r[:2] == ["modbus", str(2 * READS)] for r in table_rows(human)), "stats table: modbus row")
 
@@ -289,6 +316,12 @@ def main():
                 m = t.ns(t.bridge, "/usr/bin/python3", "-c", SCRAPE, str(METRICS_PORT)).stdout
                 check(f'fieldguard_pdus_total{{protocol="modbus"}} {2 * READS}' in m, "metrics: Modbus PDU count")
                 check("# TYPE fieldguard_dropped_packets_total counter" in m and 'reason="policy"' in m, "metrics families")
+                # DPDK telemetry agrees too (its copy is refreshed every second)
+                if backend == "dpdk":
+                    time.sleep(1.2)
+                    tel = telemetry("/fieldguard/stats")
+                    check(tel["pdus_modbus"] == 2 * READS and tel["dropped_policy"] >= 1 and tel["worker0_alive"] == 1
+                          and tel["port_field_rx_packets"] >= mf["packets_from_client"], f"telemetry: {tel}")
 
                 # events: the alert of the reset connection
                 ev_lines = ctl.run("--json", "events", "tail", "-n", "20").splitlines()
@@ -348,6 +381,8 @@ def main():
                         p.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         p.kill()
+        # A clean stop (sanitizer builds report here too).
+        check(fg.returncode == 0, f"fieldguardd exited with {fg.returncode}:\n" + open(log.name).read()[-3000:])
         # Rotated and sealed: oldest first, then the tamper checks.
         rotated = sorted((f for f in os.listdir(work) if f.startswith("audit.jsonl.")),
                          key=lambda f: -int(f.rsplit(".", 1)[1]))
@@ -356,10 +391,12 @@ def main():
             check(os.path.getsize(f) <= 8192, f"{f} exceeds max_size")
         files = [os.path.join(work, f) for f in rotated] + [audit]
         tamper_checks(work, files, pub)
-        print(f"PASS: {READS} Modbus reads seen by flows, stats, audit, capture and metrics; "
+        print(f"PASS ({backend}): {READS} Modbus reads seen by flows, stats, audit, capture and metrics; "
               f"{len(files)} audit files verified")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        # EAL's runtime directory for this file prefix (the telemetry socket lived there).
+        shutil.rmtree(f"/var/run/dpdk/fgmgmt{os.getpid()}", ignore_errors=True)
 
 
 if __name__ == "__main__":

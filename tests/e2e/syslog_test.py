@@ -241,6 +241,7 @@ dataplane:
                         p.kill()
                 time.sleep(1)
                 rs.stop()
+        check(fg.returncode == 0, f"fieldguardd exited with {fg.returncode}:\n" + open(f"{d}/fieldguardd.log").read()[-3000:])
         got = received(d)
         dup_a = in_order_without_loss("audit", got["audit"], replay_audit + lines(audit))
         dup_e = in_order_without_loss("event", got["event"], replay_events + lines(events))

@@ -163,6 +163,9 @@ bool DpdkDataplane::init(const DpdkOptions& opt, std::string& error) {
     peer_of_[s] = static_cast<std::uint16_t>(n);
     peer_of_[n] = static_cast<std::uint16_t>(s);
   }
+  fail_open_.assign(port_ids_.size(), false);
+  for (std::size_t i = 0; i < opt.pairs.size() && i < opt.fail_open.size(); ++i)
+    fail_open_[opt.pairs[i].first] = fail_open_[opt.pairs[i].second] = opt.fail_open[i];
 
   // One mempool per NUMA socket that has ports.
   std::vector<rte_mempool*> pools(RTE_MAX_NUMA_NODES, nullptr);
@@ -275,16 +278,41 @@ void DpdkDataplane::run_worker(Worker& w) {
   std::vector<std::uint64_t> frames(port_ids_.size(), 0);
   std::uint64_t housekeeping_at = 0;
 
+  // Full bursts in a row per polled queue, and whether it is overloaded now (fail-safe).
+  std::vector<std::uint32_t> full_streak(w.rx.size(), 0);
+  std::vector<bool> overloaded(w.rx.size(), false);
+
   rcu_->online(w.id);
   while (!stop_.load(std::memory_order_acquire)) {
     w.shared.loops.fetch_add(1, std::memory_order_relaxed);  // relaxed: a progress counter
     rcu_->quiescent(w.id);  // between loops no snapshot pointer is held
-    for (const auto& [pi, q] : w.rx) {
+    for (std::size_t k = 0; k < w.rx.size(); ++k) {
+      const auto [pi, q] = w.rx[k];
       const std::uint16_t port = port_ids_[pi];
       const std::uint16_t n = rte_eth_rx_burst(port, q, mbufs, burst_);
+      if (n < burst_) {
+        full_streak[k] = 0;
+        overloaded[k] = false;
+      } else if (++full_streak[k] >= kOverloadBursts && !overloaded[k]) {
+        overloaded[k] = true;
+        w.shared.overload_episodes.fetch_add(1, std::memory_order_relaxed);
+      }
       if (n == 0) continue;
       const std::uint64_t now = now_ns();
       w.shared.last_rx_ns.store(now, std::memory_order_relaxed);
+      if (overloaded[k]) {
+        // Fail-safe: the pair's policy, without the pipeline, until the backlog is gone.
+        if (fail_open_[pi]) {
+          const std::uint16_t sent = rte_eth_tx_burst(port_ids_[peer_of_[pi]], q, mbufs, n);
+          if (sent < n) rte_pktmbuf_free_bulk(mbufs + sent, n - sent);
+          w.shared.overload_bypassed.fetch_add(sent, std::memory_order_relaxed);
+          if (sent < n) w.shared.tx_failed.fetch_add(n - sent, std::memory_order_relaxed);
+        } else {
+          rte_pktmbuf_free_bulk(mbufs, n);
+          w.shared.overload_dropped.fetch_add(n, std::memory_order_relaxed);
+        }
+        continue;
+      }
       for (std::uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = mbufs[i];
         Packet& p = pkts[i];

@@ -34,13 +34,24 @@ struct DpdkOptions {
   std::uint16_t burst = 32;
   std::uint32_t mbufs_per_port = 8192;
   PipelineConfig pipeline{};
+  // Per pair (like `pairs`): on overload forward without inspection (true) or drop (false).
+  std::vector<bool> fail_open;
 };
+
+// A queue is overloaded after this many full bursts in a row: the worker drains a full
+// burst each time it looks, so arrivals keep pace with it (2048 frames at burst 32: twice a
+// 1024-descriptor ring). The first burst that is not full ends the overload.
+inline constexpr std::uint32_t kOverloadBursts = 64;
 
 // Per-worker state visible to the control thread.
 struct alignas(64) WorkerShared {
   std::atomic<std::uint64_t> loops{0};       // progress, for the watchdog
   std::atomic<std::uint64_t> last_rx_ns{0};  // monotonic time of the last non-empty burst
   std::atomic<std::uint64_t> tx_failed{0};   // packets the TX queue refused (freed)
+  // Fail-safe under overload (relaxed: statistics the control thread turns into events).
+  std::atomic<std::uint64_t> overload_episodes{0};
+  std::atomic<std::uint64_t> overload_bypassed{0};  // forwarded without inspection (fail: open)
+  std::atomic<std::uint64_t> overload_dropped{0};   // dropped (fail: closed)
 };
 
 class DpdkDataplane {
@@ -96,6 +107,7 @@ class DpdkDataplane {
   std::vector<std::uint16_t> port_ids_;
   std::vector<std::uint16_t> peer_of_;  // indexed like port_ids_
   std::vector<std::uint16_t> queues_of_;
+  std::vector<bool> fail_open_;  // indexed like port_ids_: the policy of the pair it is in
   std::vector<std::string> port_names_;
   std::uint16_t burst_ = 32;
   std::atomic<bool> stop_{false};
