@@ -267,6 +267,7 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
       // A SYN on a finished connection: the 5-tuple is reused, start afresh.
       release(*f);
       for (TcpDir& s : f->dir) s = TcpDir{};
+      policy(*f).drop_dirs = 0;  // the byte ranges of dropped PDUs belonged to the old connection
       tcp_open(*f, m, from_lo);
       t = tcp_track(*f, from_lo == f->client_is_lo ? 0 : 1, m);
     }

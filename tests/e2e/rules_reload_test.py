@@ -237,8 +237,9 @@ rules: {rules['a']}
             elif e.get("rule"):
                 names[e["rule"]] += 1
     print("events:", dict(names))
-    if names["rules.reloaded"] != hups:
-        fail(f"{names['rules.reloaded']} SIGHUP reload events for {hups} SIGHUPs")
+    if names["rules.reloaded"] != ok or names["rules.reload_refused"] != refused:
+        fail(f"{names['rules.reloaded']} reload events for {ok} reloads, "
+             f"{names['rules.reload_refused']} refusal events for {refused}")
     print(f"PASS: {ok} reloads ({hups} by SIGHUP) and {refused} refusals under traffic; "
           f"{len(frames_out)} forwarded + {policy} dropped by policy = {len(frames_in)} sent")
 
