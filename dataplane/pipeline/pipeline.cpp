@@ -13,7 +13,7 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       buffers_(cfg.stream_buffers),
       app_(cfg.app, out),
       reasm_(buffers_, app_, cfg.holes),
-      policies_(cfg.max_flows) {
+      policies_(cfg.max_flows < 16 ? 16 : cfg.max_flows) {  // the flow table holds at least 16
   app_.set_judge(this);
 }
 
