@@ -189,6 +189,10 @@ rules: {rules['a']}
         rx_at_last = control(sock, "stats")["data"]["packets_in"]
         status = control(sock, "status")["data"]
         print("after the reloads:", json.dumps(info), "status rules_version", status.get("rules_version"))
+        shown = subprocess.run([FIELDGUARDCTL, "-s", sock, "rules", "show"], capture_output=True, text=True)
+        print(shown.stdout)
+        if shown.returncode != 0 or "version" not in shown.stdout or info["hash"] not in shown.stdout:
+            fail("fieldguardctl rules show: " + shown.stdout + shown.stderr)
         if info["version"] != 1 + ok or status.get("rules_version") != info["version"]:
             fail(f"version {info['version']} after {ok} reloads (status says {status.get('rules_version')})")
         if info["failed_reloads"] != refused:
