@@ -86,12 +86,30 @@ inline bool fields_match(const CompiledRule& rule, const s7comm::Record& r) noex
   return true;
 }
 
+// OPC UA: HEL, ACK, ERR and RHE come before any secure channel, so service and security
+// conditions hold for them (a rule lists them by msg_type). OPN and CLO carry one service
+// each (OpenSecureChannel, CloseSecureChannel), readable or not; an MSG must show a readable
+// service in the set (an encrypted one does not match a service condition). The security mode
+// is negotiated by OPN: unknown there, it holds; on MSG and CLO it must be known and listed.
 inline bool fields_match(const CompiledRule& rule, const opcua::Record& r) noexcept {
   const OpcuaCondition& c = rule.opcua;
-  if (c.service.set && !(r.has_service && r.service_ns == 0 && c.service.values.contains(r.service_id))) return false;
-  if (c.security_mode.set && (r.security_mode == opcua::SecurityMode::Unknown ||
-                              !c.security_mode.values.contains(static_cast<std::uint32_t>(r.security_mode))))
-    return false;
+  const bool channel = opcua::is_secure_message(r.msg_type);
+  if (!channel) return true;
+  if (c.service.set) {
+    if (r.msg_type == opcua::MsgType::Opn) {
+      if (!c.service.values.contains(446) && !c.service.values.contains(449)) return false;
+    } else if (r.msg_type == opcua::MsgType::Clo) {
+      if (!c.service.values.contains(452) && !c.service.values.contains(455)) return false;
+    } else if (!(r.has_service && r.service_ns == 0 && c.service.values.contains(r.service_id))) {
+      return false;
+    }
+  }
+  if (c.security_mode.set) {
+    const bool unknown = r.security_mode == opcua::SecurityMode::Unknown;
+    if (unknown ? r.msg_type != opcua::MsgType::Opn
+                : !c.security_mode.values.contains(static_cast<std::uint32_t>(r.security_mode)))
+      return false;
+  }
   if (c.security_policy.set && (r.security_policy == opcua::SecurityPolicy::Unknown ||
                                 !c.security_policy.values.contains(static_cast<std::uint32_t>(r.security_policy))))
     return false;
