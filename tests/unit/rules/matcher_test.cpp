@@ -142,6 +142,8 @@ rules:
   CHECK(c.rule_of(c.judge(read, fp)) == "other-reads");
   read.items[1] = {0x10, 0x02, 0x83, 1, 0, 0};            // flags (M), not a DB
   CHECK(c.judge(read, fp).action == Action::Drop);
+  read.items[1] = {0xb0, 0x02, 0x84, 1, 5, 0};            // DBREAD addressing: not checkable,
+  CHECK(c.rule_of(c.judge(read, fp)) == "other-reads");    // so the allow rule does not match
   s7comm::Record ud;
   ud.has_s7 = true;
   ud.has_userdata = true;
@@ -228,6 +230,7 @@ rules:
   CHECK(c.judge(read, fp).action == Action::Drop);
   read.has_service = false;  // encrypted: the service cannot be vouched for
   CHECK(c.judge(read, fp).action == Action::Drop);
+  CHECK(c.rule_of(c.judge(read, fp)) == "default");
   opcua::Record clo;
   clo.msg_type = opcua::MsgType::Clo;
   clo.security_policy = opcua::SecurityPolicy::None;
@@ -257,8 +260,8 @@ rules:
   CHECK(c.rule_of(c.judge(op, fp)) == "operate-low");
   op.objects[0].stop = op.objects[0].start = 10;
   CHECK(c.rule_of(c.judge(op, fp)) == "operate-other");
-  op.objects[0] = {12, 1, 0x28, true, true, 0, 0, 1};  // count with 2-byte index prefixes: unchecked
-  CHECK(c.rule_of(c.judge(op, fp)) == "operate-other");
+  op.objects[0] = {12, 1, 0x28, true, true, 0, 0, 1};  // count with 2-byte index prefixes: unchecked,
+  CHECK(c.rule_of(c.judge(op, fp)) == "operate-low");   // so a rule that alerts (or drops) matches
   dnp3::Record unsol;
   unsol.has_app = true;
   unsol.app_function = 130;
