@@ -3,7 +3,9 @@
 // 10,000-rule set, alternately, several rounds; prints packets/s and TSC cycles per packet of
 // each (fastest round: on a shared machine, interference only adds). In the large set the 10 rules the traffic matches come after 9,990
 // rules for other hosts, ports and functions, so every flow and PDU goes through the index.
-// usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES]   (see docs/PERFORMANCE.md)
+// usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES] [small|large]   (see docs/PERFORMANCE.md)
+// With small or large only that set runs (once per round, no warm-up): for instruction counts
+// under valgrind --tool=callgrind --toggle-collect='fg::dp::Pipeline::process*'.
 #include <pcap/pcap.h>
 #include <x86intrin.h>
 
@@ -98,7 +100,10 @@ struct Result {
   std::uint64_t forwarded = 0, dropped = 0, audits = 0, events = 0;
 };
 
-Result run(const std::vector<std::vector<std::uint8_t>>& frames, const fg::rules::CompiledRules* set) {
+// `other`: swapped in for `set` (and back) every `swap_every` bursts, as a reload does: the
+// workers see the new set at their next burst and judge each flow again at its next packet.
+Result run(const std::vector<std::vector<std::uint8_t>>& frames, const fg::rules::CompiledRules* set,
+           const fg::rules::CompiledRules* other = nullptr, std::size_t swap_every = 0) {
   constexpr std::uint16_t kBurst = 32;
   CountingOutput out;
   fg::dp::PipelineConfig cfg;
@@ -123,6 +128,8 @@ Result run(const std::vector<std::vector<std::uint8_t>>& frames, const fg::rules
       p.ts_ns = now_ns;
       burst[k] = &p;
     }
+    if (other != nullptr && (i / kBurst) % swap_every == swap_every - 1)
+      slot.store(slot.load() == set ? other : set, std::memory_order_release);
     now_ns += 20'000;  // 20 us per burst: rates and timeouts see time move
     pipeline.process(burst, n, now_ns);
     pipeline.housekeeping(now_ns);
@@ -142,9 +149,10 @@ Result run(const std::vector<std::vector<std::uint8_t>>& frames, const fg::rules
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) die("usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES]");
+  if (argc < 2) die("usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES] [small|large]");
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
   const int big = argc > 3 ? std::atoi(argv[3]) : 10000;
+  const std::string only = argc > 4 ? argv[4] : "";
   char err[PCAP_ERRBUF_SIZE];
   pcap_t* pc = pcap_open_offline(argv[1], err);
   if (pc == nullptr) die(err);
@@ -156,9 +164,20 @@ int main(int argc, char** argv) {
 
   fg::rules::RuleNames names;
   const auto small = build(0, names);
+  const auto t_compile = std::chrono::steady_clock::now();
   const auto large = build(big - 10, names);
-  std::printf("capture %s: %zu packets; rule sets of %zu and %zu rules (index %zu bytes)\n", argv[1], frames.size(),
-              small->rule_count(), large->rule_count(), large->index_bytes());
+  const double compile_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compile).count();
+  std::printf("capture %s: %zu packets; rule sets of %zu and %zu rules (index %zu bytes; large set loaded and compiled in %.3f s)\n",
+              argv[1], frames.size(), small->rule_count(), large->rule_count(), large->index_bytes(), compile_s);
+  if (!only.empty()) {
+    const auto* set = only == "large" ? large.get() : small.get();
+    for (int i = 0; i < rounds; ++i) {
+      const Result r = run(frames, set);
+      std::printf("%s %zu rules: %.0f packets/s, %.1f cycles/packet\n", only.c_str(), set->rule_count(), r.pps,
+                  r.cycles_per_packet);
+    }
+    return 0;
+  }
   std::vector<Result> rs, rl;
   run(frames, small.get());  // warm-up: page in the frames
   for (int i = 0; i < rounds; ++i) {
@@ -176,6 +195,13 @@ int main(int argc, char** argv) {
                 label, n, r.pps, r.cycles_per_packet, static_cast<unsigned long long>(r.forwarded),
                 static_cast<unsigned long long>(r.dropped), static_cast<unsigned long long>(r.audits),
                 static_cast<unsigned long long>(r.events));
+  // A reload every 1,000 bursts (32,000 packets) between the small set and a copy of it.
+  const auto small2 = build(0, names);
+  std::vector<Result> rr;
+  for (int i = 0; i < rounds; ++i) rr.push_back(run(frames, small.get(), small2.get(), 1000));
+  const Result rl2 = best(rr);
+  std::printf("small %6zu rules, swapped every 1000 bursts (%zu swaps): %10.0f packets/s  %7.1f cycles/packet\n",
+              small->rule_count(), frames.size() / 32 / 1000, rl2.pps, rl2.cycles_per_packet);
   const double ratio = l.cycles_per_packet / s.cycles_per_packet;
   std::printf("large/small cycles per packet: %.3f (%s the 10%% budget)\n", ratio, ratio <= 1.10 ? "within" : "OUTSIDE");
   if (s.forwarded != l.forwarded || s.audits != l.audits) std::printf("WARNING: the two sets judged the traffic differently\n");

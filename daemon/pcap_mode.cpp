@@ -114,7 +114,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     rule_set.fill_status(s);
     return s;
   };
-  rule_set.register_commands(state);
+  rule_set.register_commands(state, &writer);
   state.stats = collect;
   PcapControl pctl(cfg, bridge, pipeline, logs, collect, mono_ns, started, writer.format_context());
   if (!pctl.open(state, error)) {
