@@ -46,6 +46,22 @@ bool UpdateAgent::start(std::string& error) {
   std::string ignored;
   const auto cur = store_.current(ignored);
   const auto prev = store_.previous(ignored);
+  if (state_.trial_version != 0) {
+    // use_installed_bundle() put the previous bundle back at start (the trial of this one
+    // was cut short by a restart); the version stays seen: the console publishes a newer one.
+    UpdateOutcome o{0, "start", "rolled_back", "interrupted",
+                    "the health check of bundle " + std::to_string(state_.trial_version) +
+                        " was cut short by a restart; now running " +
+                        (cur ? "bundle " + std::to_string(cur->version) : std::string("the config as written")),
+                    state_.trial_version, unix_now()};
+    event("update.rolled_back", "high", o);
+    {
+      std::lock_guard lock(mu_);
+      last_ = o;
+    }
+    state_.trial_version = 0;
+    if (!store_.save_state(state_, error)) return false;
+  }
   {
     std::lock_guard lock(mu_);
     current_version_ = cur ? cur->version : 0;
@@ -243,7 +259,9 @@ void UpdateAgent::update_from(const std::vector<std::uint8_t>& bytes, const std:
     store_.prune();
     return refuse(Refusal::InvalidContent, why);
   }
-  // From here the version counts as seen and the key changes hold, whatever happens next.
+  // From here the version counts as seen and the key changes hold, whatever happens next;
+  // until the health check passes the bundle is on trial (a restart meanwhile reverts it).
+  next_state.trial_version = ib.version;
   if (!store_.save_state(next_state, error)) return refuse(Refusal::StoreFailed, error);
   state_ = next_state;
   if (!store_.activate(ib.version, error)) return refuse(Refusal::StoreFailed, error);
@@ -263,6 +281,8 @@ void UpdateAgent::update_from(const std::vector<std::uint8_t>& bytes, const std:
   if (!target_.healthy(before, settings_.health_requires_traffic, why))
     return rollback(operation, refusal_name(Refusal::HealthCheckFailed), why);
   failures_ = 0;
+  state_.trial_version = 0;
+  if (!store_.save_state(state_, error)) std::cerr << "fieldguardd: update: " << error << "\n";
   store_.prune();
   o.outcome = "applied";
   o.detail = "bundle " + std::to_string(ib.version) + " in force (" + why + ")";
@@ -286,6 +306,10 @@ void UpdateAgent::rollback(const std::string& operation, const std::string& reas
     o.detail = error;
     finish(o);
     return;
+  }
+  if (state_.trial_version != 0) {
+    state_.trial_version = 0;
+    if (!store_.save_state(state_, error)) std::cerr << "fieldguardd: update: " << error << "\n";
   }
   error.clear();
   const auto now_current = store_.current(error);
