@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "protocols/common/json_writer.hpp"
@@ -116,8 +117,8 @@ std::uint64_t UpdateAgent::next_delay_ns() {
 
 void UpdateAgent::run() {
   using Clock = std::chrono::steady_clock;
-  // The first poll comes after a jittered fraction of the interval, so that gateways
-  // restarted together (power returns to a plant) do not all poll at once.
+  // The first poll comes after a random delay up to update.jitter (at least 1 s), so that
+  // gateways restarted together (power returns to a plant) do not all poll at once.
   auto next_poll = Clock::now() + std::chrono::nanoseconds(
       std::uniform_int_distribution<std::uint64_t>(0, std::max<std::uint64_t>(settings_.jitter_ns, 1'000'000'000ull))(rng_));
   std::unique_lock lock(mu_);
@@ -146,11 +147,15 @@ void UpdateAgent::run() {
       case Op::ApplyFile: {
         std::vector<std::uint8_t> bytes;
         std::string error;
-        if (!read_whole_file(req.path, bytes, settings_.max_bundle_bytes, error)) {
-          const bool big = error.find("larger than") != std::string::npos;
-          UpdateOutcome o{0, "apply", big ? "refused" : "failed", big ? "oversize" : "unreadable", error, 0, 0};
-          if (big) event("update.refused", "medium", o);
+        std::error_code ec;
+        const std::uintmax_t size = std::filesystem::file_size(req.path, ec);
+        if (!ec && size > settings_.max_bundle_bytes) {
+          UpdateOutcome o{0, "apply", "refused", refusal_name(Refusal::Oversize),
+                          req.path + ": " + std::to_string(size) + " bytes exceeds update.max_bundle_size", 0, 0};
+          event("update.refused", severity_of(Refusal::Oversize), o);
           finish(o);
+        } else if (!read_whole_file(req.path, bytes, settings_.max_bundle_bytes, error)) {
+          finish({0, "apply", "failed", "unreadable", error, 0, 0});
         } else {
           update_from(bytes, "apply");
         }
