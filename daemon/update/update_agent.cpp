@@ -107,12 +107,8 @@ void UpdateAgent::refresh_trust_view() {
 }
 
 std::uint64_t UpdateAgent::next_delay_ns() {
-  std::uint64_t base = settings_.interval_ns;
-  // Exponential backoff while the console fails or sends what we refuse, capped.
-  for (std::uint32_t i = 0; i < failures_ && base < settings_.max_backoff_ns; ++i) base *= 2;
-  base = std::min(base, std::max(settings_.max_backoff_ns, settings_.interval_ns));
-  const std::uint64_t jitter = settings_.jitter_ns ? std::uniform_int_distribution<std::uint64_t>(0, settings_.jitter_ns - 1)(rng_) : 0;
-  return base + jitter;
+  // Exponential backoff while the console fails or sends what we refuse, capped, jittered.
+  return poll_delay_ns(settings_, failures_, rng_());
 }
 
 void UpdateAgent::run() {
