@@ -75,6 +75,9 @@ int cmd_update(const CtlContext& ctx) {
     if (rc != kOk || ctx.json) return rc;
     std::cout << "update\n";
     print_key_values(data);
+    std::string keys;
+    for (const auto& k : data["keys"]) keys += (keys.empty() ? "" : ", ") + s(k);
+    std::cout << "  keys" << std::string(18, ' ') << keys << "\n";  // lists are not key/values
     return kOk;
   }
   if (sub == "check-now" && extra == 0) return start_and_wait(ctx, "update.check_now", "");

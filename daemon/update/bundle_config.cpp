@@ -71,6 +71,15 @@ std::string use_installed_bundle(daemon::Config& cfg) {
   auto base = std::make_shared<const daemon::Config>(cfg);
   BundleStore store(cfg.update.state_dir);
   std::string report;
+  // A bundle still on trial at start lost its health check to a restart: back to the one
+  // before it (the agent reports it once it runs).
+  StoreState state;
+  std::string state_error;
+  if (store.load_state(state, state_error) && state.trial_version != 0) {
+    const auto cur = store.current(state_error);
+    if (cur && cur->version == state.trial_version && store.revert(state_error))
+      report += "bundle " + std::to_string(state.trial_version) + " was on trial when the daemon stopped: rolled back; ";
+  }
   for (const bool previous : {false, true}) {
     std::string error;
     const auto b = previous ? store.previous(error) : store.current(error);

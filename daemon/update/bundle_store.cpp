@@ -258,6 +258,7 @@ bool BundleStore::load_state(StoreState& out, std::string& error) const {
     const YAML::Node n = YAML::Load(std::string(text.begin(), text.end()));
     StoreState s;
     s.highest_version = n["highest_version"].as<std::uint64_t>(0);
+    s.trial_version = n["trial_version"] ? n["trial_version"].as<std::uint64_t>(0) : 0;
     if (n["added_keys"])
       for (const auto& k : n["added_keys"]) {
         PublicKey pk{};
@@ -279,7 +280,8 @@ bool BundleStore::load_state(StoreState& out, std::string& error) const {
 bool BundleStore::save_state(const StoreState& s, std::string& error) {
   std::string out;
   proto::JsonWriter w(out);
-  w.begin_object().field("highest_version", s.highest_version).key("added_keys").begin_array();
+  w.begin_object().field("highest_version", s.highest_version).field("trial_version", s.trial_version);
+  w.key("added_keys").begin_array();
   for (const auto& k : s.added_keys) w.value(to_hex(k));
   w.end_array().key("revoked_keys").begin_array();
   for (const auto& k : s.revoked_keys) w.value(to_hex(k));

@@ -30,6 +30,9 @@ struct InstalledBundle {
 
 struct StoreState {
   std::uint64_t highest_version = 0;
+  // A bundle made current whose health check has not passed yet (0: none). If the daemon
+  // restarts with it still current, the trial was cut short and the previous bundle returns.
+  std::uint64_t trial_version = 0;
   std::vector<PublicKey> added_keys;
   std::vector<KeyId> revoked_keys;
 };

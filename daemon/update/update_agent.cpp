@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "protocols/common/json_writer.hpp"
@@ -46,6 +47,22 @@ bool UpdateAgent::start(std::string& error) {
   std::string ignored;
   const auto cur = store_.current(ignored);
   const auto prev = store_.previous(ignored);
+  if (state_.trial_version != 0) {
+    // use_installed_bundle() put the previous bundle back at start (the trial of this one
+    // was cut short by a restart); the version stays seen: the console publishes a newer one.
+    UpdateOutcome o{0, "start", "rolled_back", "interrupted",
+                    "the health check of bundle " + std::to_string(state_.trial_version) +
+                        " was cut short by a restart; now running " +
+                        (cur ? "bundle " + std::to_string(cur->version) : std::string("the config as written")),
+                    state_.trial_version, unix_now()};
+    event("update.rolled_back", "high", o);
+    {
+      std::lock_guard lock(mu_);
+      last_ = o;
+    }
+    state_.trial_version = 0;
+    if (!store_.save_state(state_, error)) return false;
+  }
   {
     std::lock_guard lock(mu_);
     current_version_ = cur ? cur->version : 0;
@@ -90,18 +107,14 @@ void UpdateAgent::refresh_trust_view() {
 }
 
 std::uint64_t UpdateAgent::next_delay_ns() {
-  std::uint64_t base = settings_.interval_ns;
-  // Exponential backoff while the console fails or sends what we refuse, capped.
-  for (std::uint32_t i = 0; i < failures_ && base < settings_.max_backoff_ns; ++i) base *= 2;
-  base = std::min(base, std::max(settings_.max_backoff_ns, settings_.interval_ns));
-  const std::uint64_t jitter = settings_.jitter_ns ? std::uniform_int_distribution<std::uint64_t>(0, settings_.jitter_ns - 1)(rng_) : 0;
-  return base + jitter;
+  // Exponential backoff while the console fails or sends what we refuse, capped, jittered.
+  return poll_delay_ns(settings_, failures_, rng_());
 }
 
 void UpdateAgent::run() {
   using Clock = std::chrono::steady_clock;
-  // The first poll comes after a jittered fraction of the interval, so that gateways
-  // restarted together (power returns to a plant) do not all poll at once.
+  // The first poll comes after a random delay up to update.jitter (at least 1 s), so that
+  // gateways restarted together (power returns to a plant) do not all poll at once.
   auto next_poll = Clock::now() + std::chrono::nanoseconds(
       std::uniform_int_distribution<std::uint64_t>(0, std::max<std::uint64_t>(settings_.jitter_ns, 1'000'000'000ull))(rng_));
   std::unique_lock lock(mu_);
@@ -130,11 +143,15 @@ void UpdateAgent::run() {
       case Op::ApplyFile: {
         std::vector<std::uint8_t> bytes;
         std::string error;
-        if (!read_whole_file(req.path, bytes, settings_.max_bundle_bytes, error)) {
-          const bool big = error.find("larger than") != std::string::npos;
-          UpdateOutcome o{0, "apply", big ? "refused" : "failed", big ? "oversize" : "unreadable", error, 0, 0};
-          if (big) event("update.refused", "medium", o);
+        std::error_code ec;
+        const std::uintmax_t size = std::filesystem::file_size(req.path, ec);
+        if (!ec && size > settings_.max_bundle_bytes) {
+          UpdateOutcome o{0, "apply", "refused", refusal_name(Refusal::Oversize),
+                          req.path + ": " + std::to_string(size) + " bytes exceeds update.max_bundle_size", 0, 0};
+          event("update.refused", severity_of(Refusal::Oversize), o);
           finish(o);
+        } else if (!read_whole_file(req.path, bytes, settings_.max_bundle_bytes, error)) {
+          finish({0, "apply", "failed", "unreadable", error, 0, 0});
         } else {
           update_from(bytes, "apply");
         }
@@ -243,7 +260,9 @@ void UpdateAgent::update_from(const std::vector<std::uint8_t>& bytes, const std:
     store_.prune();
     return refuse(Refusal::InvalidContent, why);
   }
-  // From here the version counts as seen and the key changes hold, whatever happens next.
+  // From here the version counts as seen and the key changes hold, whatever happens next;
+  // until the health check passes the bundle is on trial (a restart meanwhile reverts it).
+  next_state.trial_version = ib.version;
   if (!store_.save_state(next_state, error)) return refuse(Refusal::StoreFailed, error);
   state_ = next_state;
   if (!store_.activate(ib.version, error)) return refuse(Refusal::StoreFailed, error);
@@ -263,6 +282,8 @@ void UpdateAgent::update_from(const std::vector<std::uint8_t>& bytes, const std:
   if (!target_.healthy(before, settings_.health_requires_traffic, why))
     return rollback(operation, refusal_name(Refusal::HealthCheckFailed), why);
   failures_ = 0;
+  state_.trial_version = 0;
+  if (!store_.save_state(state_, error)) std::cerr << "fieldguardd: update: " << error << "\n";
   store_.prune();
   o.outcome = "applied";
   o.detail = "bundle " + std::to_string(ib.version) + " in force (" + why + ")";
@@ -286,6 +307,10 @@ void UpdateAgent::rollback(const std::string& operation, const std::string& reas
     o.detail = error;
     finish(o);
     return;
+  }
+  if (state_.trial_version != 0) {
+    state_.trial_version = 0;
+    if (!store_.save_state(state_, error)) std::cerr << "fieldguardd: update: " << error << "\n";
   }
   error.clear();
   const auto now_current = store_.current(error);

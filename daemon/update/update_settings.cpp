@@ -1,9 +1,17 @@
 #include "daemon/update/update_settings.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
 namespace fg::update {
+
+std::uint64_t poll_delay_ns(const UpdateSettings& s, std::uint32_t failures, std::uint64_t jitter_draw) {
+  const std::uint64_t cap = std::max(s.max_backoff_ns, s.interval_ns);
+  std::uint64_t base = s.interval_ns;
+  for (std::uint32_t i = 0; i < failures && base < cap; ++i) base *= 2;
+  return std::min(base, cap) + (s.jitter_ns ? jitter_draw % s.jitter_ns : 0);
+}
 
 bool parse_size_bytes(const std::string& text, std::uint64_t& out) {
   std::uint64_t v = 0;

@@ -32,6 +32,10 @@ struct UpdateSettings {
   bool health_requires_traffic = true;               // forwarding must go on if it was going on
 };
 
+// The wait before the next poll: the interval, doubled per consecutive failure up to
+// max_backoff, plus `jitter_draw` (a uniform draw in [0, jitter)) so gateways spread out.
+std::uint64_t poll_delay_ns(const UpdateSettings& s, std::uint32_t failures, std::uint64_t jitter_draw);
+
 // "16MiB", "512KiB", "1GiB", "4096" → bytes. False on anything else.
 bool parse_size_bytes(const std::string& text, std::uint64_t& out);
 

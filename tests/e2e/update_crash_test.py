@@ -104,6 +104,7 @@ update:
   state_dir: {state_dir}
   gateway_id: gw-1
   keys: [{work}/console.pub]
+  max_bundle_size: 64KiB
   health: {{window: 300ms, require_traffic: false}}
 """)
         fg = None
@@ -141,6 +142,14 @@ update:
             current = running_version()
             if current != 1:
                 fail(f"after the first apply the daemon runs bundle {current}")
+            # The air-gapped path has the same size limit as a download.
+            with open(f"{work}/big.bin", "wb") as f:
+                f.write(os.urandom(100 * 1024))
+            bundle_tool("sign", "--key", f"{work}/console.key", "--version", str(UPDATES + 10), "--gateway", "gw-1",
+                        "--out", f"{work}/big.fgb", f"baseline={work}/big.bin")
+            r = ctl(sock, "update", "apply", f"{work}/big.fgb")
+            if r.returncode != 1 or json.loads(r.stdout)["data"]["last"]["reason"] != "oversize":
+                fail("an oversize bundle file was not refused: " + r.stdout + r.stderr)
             t0 = time.time()
             for attempt in range(2, UPDATES + 2):
                 ctlp = subprocess.Popen([FIELDGUARDCTL, "-s", sock, "update", "apply", bundles[attempt]],

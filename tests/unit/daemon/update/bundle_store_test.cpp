@@ -174,3 +174,40 @@ TEST_CASE("a bundle's rule file is checked by the rule loader and becomes the po
   INFO(d2.str());
   CHECK(d2.str().find(bad.dir + "/rules.yaml:3:") != std::string::npos);
 }
+
+TEST_CASE("at start, a bundle still on trial (health check cut short) gives way to the previous one") {
+  TempDir t;
+  Console c;
+  BundleStore s(t.path);
+  std::string error;
+  REQUIRE(s.open(error));
+  install(s, c, 1, "acl: {default: alert}\n");
+  REQUIRE(s.activate(1, error));
+  install(s, c, 2, "acl: {default: drop}\n");
+  REQUIRE(s.activate(2, error));
+  StoreState st;
+  st.highest_version = 2;
+  st.trial_version = 2;
+  REQUIRE(s.save_state(st, error));
+
+  fg::daemon::Config cfg;
+  cfg.source = "fg.yaml";
+  cfg.update.enabled = true;
+  cfg.update.state_dir = t.path;
+  const std::string report = use_installed_bundle(cfg);
+  INFO(report);
+  CHECK(report.find("bundle 2 was on trial") != std::string::npos);
+  CHECK(cfg.acl.default_action == fg::dp::Action::Alert);
+  CHECK(s.current(error)->version == 1);
+  REQUIRE(cfg.update_base);
+  CHECK(cfg.update_base->acl.default_action == fg::dp::Action::Allow);
+
+  // Without a trial, the current bundle is used as it is.
+  fg::daemon::Config again;
+  again.update.enabled = true;
+  again.update.state_dir = t.path;
+  st.trial_version = 0;
+  REQUIRE(s.save_state(st, error));
+  use_installed_bundle(again);
+  CHECK(again.acl.default_action == fg::dp::Action::Alert);
+}

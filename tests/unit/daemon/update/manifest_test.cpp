@@ -114,3 +114,21 @@ update:
   CHECK(n == 512u * 1024);
   CHECK_FALSE(parse_size_bytes("12 MB", n));
 }
+
+TEST_CASE("polls back off exponentially after failures, capped, with jitter below its bound") {
+  UpdateSettings s;
+  s.interval_ns = 10'000'000'000ull;
+  s.jitter_ns = 2'000'000'000ull;
+  s.max_backoff_ns = 60'000'000'000ull;
+  CHECK(poll_delay_ns(s, 0, 0) == 10'000'000'000ull);
+  CHECK(poll_delay_ns(s, 1, 0) == 20'000'000'000ull);
+  CHECK(poll_delay_ns(s, 2, 0) == 40'000'000'000ull);
+  CHECK(poll_delay_ns(s, 3, 0) == 60'000'000'000ull);
+  CHECK(poll_delay_ns(s, 200, 0) == 60'000'000'000ull);
+  CHECK(poll_delay_ns(s, 0, 2'000'000'000ull + 5) == 10'000'000'005ull);
+  CHECK(poll_delay_ns(s, 0, ~0ull) < 12'000'000'000ull);
+  s.jitter_ns = 0;
+  CHECK(poll_delay_ns(s, 0, 12345) == 10'000'000'000ull);
+  s.max_backoff_ns = 1;  // a cap below the interval: the interval wins
+  CHECK(poll_delay_ns(s, 5, 0) == 10'000'000'000ull);
+}
