@@ -1,5 +1,6 @@
 /* fieldguard device SDK (see fieldguard_device.h). */
 #include "fieldguard_device.h"
+#include "fieldguard_device_internal.h"
 
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
@@ -81,8 +82,7 @@ int fgd_init(fgd_client *c, const fgd_config *cfg) {
   return FGD_OK;
 }
 
-/* Parses "FGID/1 OK <device> <lease_s>" or "FGID/1 REFUSED <reason>". */
-static int parse_answer(const char *line, fgd_lease *lease) {
+int fgd_parse_answer(const char *line, fgd_lease *lease) {
   char word[16], a[65], b[16];
   char extra;
   if (sscanf(line, "FGID/1 %15s %64s %15s %c", word, a, b, &extra) == 3 && strcmp(word, "OK") == 0) {
@@ -152,7 +152,7 @@ static int exchange(fgd_client *c, const char *request, fgd_lease *lease) {
     }
     *nl = '\0';
   }
-  result = parse_answer(line, lease);
+  result = fgd_parse_answer(line, lease);
   mbedtls_ssl_close_notify(&ssl);
 done:
   mbedtls_ssl_free(&ssl);

@@ -89,7 +89,6 @@ std::string IdentityRuntime::stats_json() const {
   for (const auto& s : stages_) {
     const dp::IdentityStats& st = s->stats();
     sum.checked += st.checked;
-    sum.passed += st.passed;
     sum.dropped += st.dropped;
     sum.reports_lost += st.reports_lost;
     for (std::size_t i = 0; i < sum.findings.size(); ++i) sum.findings[i] += st.findings[i];
@@ -97,7 +96,7 @@ std::string IdentityRuntime::stats_json() const {
   std::string out;
   proto::JsonWriter w(out);
   w.begin_object();
-  w.field("checked", sum.checked).field("passed", sum.passed).field("dropped", sum.dropped);
+  w.field("checked", sum.checked).field("dropped", sum.dropped);
   w.field("reports_lost", sum.reports_lost);
   for (std::size_t i = 0; i < sum.findings.size(); ++i) {
     const std::string_view name = dp::finding_name(static_cast<dp::IdentityFinding>(i));
