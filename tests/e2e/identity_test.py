@@ -2,7 +2,7 @@
 """End-to-end: device identity through the DPDK dataplane (net_af_packet on veths).
 
     [ns field: br .1 (rtu-good)] -+                                       +- [ns plant: brp .2, pymodbus server]
-    [ns bad:   .11 (rtu-bad)]    -+- fA --veth-- [ns bridge: fAb | fieldguardd | fBb] --veth-- fB -+
+    [ns bad:   .11 (rtu-bad), .99]-+- fA --veth-- [ns bridge: fAb | fieldguardd | fBb] --veth-- fB -+
     [ns spoof: .1, other MAC]    -+               [fM .254: identity service] --veth--------------+
 
 fieldguardd runs identity in enforce mode with a 4 s lease. The mbedTLS agent admits rtu-good
@@ -11,7 +11,8 @@ after its lease runs out when the agent stops renewing, the same read is dropped
 expired, wrongly signed and revoked certificates, and a connection with none, are refused
 with their reasons, and its Modbus traffic is dropped. A third device that copies rtu-good's
 address from another MAC is dropped and reported (identity.spoofed_ip). `fieldguardctl devices
-revoke` ends a lease at once. Everything created here is removed, even on failure.
+revoke` ends a lease at once. An address outside the inventory (.99) is dropped and discovered
+once (identity.new_device with its protocols and peers). Everything created here is removed, even on failure.
 """
 import datetime
 import json
@@ -31,7 +32,7 @@ FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
 AGENT = os.environ.get("FG_DEVICE_AGENT", "fieldguard-device-agent")
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVICE_IP, PLANT_IP, GOOD_IP, BAD_IP = "198.18.0.254", "198.18.0.2", "198.18.0.1", "198.18.0.11"
+SERVICE_IP, PLANT_IP, GOOD_IP, BAD_IP, NEW_IP = "198.18.0.254", "198.18.0.2", "198.18.0.1", "198.18.0.11", "198.18.0.99"
 GOOD_MAC, BAD_MAC, SPOOF_MAC = "02:00:00:00:00:01", "02:00:00:00:00:11", "02:00:00:00:00:66"
 
 MODBUS_READ = r"""
@@ -59,6 +60,15 @@ while time.time() < deadline:
     finally:
         s.close()
 sys.exit(1)
+"""
+
+BOUND_CONNECT = r"""
+import socket, sys
+s = socket.socket(); s.settimeout(2); s.bind((sys.argv[1], 0))
+try:
+    s.connect((sys.argv[2], 502)); sys.exit(0)
+except OSError:
+    sys.exit(1)
 """
 
 ARP_CLAIM = r"""
@@ -146,6 +156,10 @@ class Devices:
             t.ns(n, "ip", "link", "set", "lo", "up")
         for n in (t.field, t.bridge, t.plant, self.bad, self.spoof):
             t.ns(n, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+        # The gateway's namespace also holds the dataplane's veth ends (fAb, fBb): without this
+        # its kernel would answer ARP for the service address on them too, and the dataplane
+        # would see that answer on its field port (af_packet sees the kernel's own frames).
+        t.ns(t.bridge, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2")
         # Field side: a bridge holding fA and the other devices' links; rtu-good is the bridge.
         t.ns(t.field, "ip", "link", "add", "fgbr", "address", GOOD_MAC, "type", "bridge")
         t.ns(t.field, "ip", "addr", "flush", "dev", t.field_if)
@@ -312,6 +326,14 @@ identity:
             if out == "10,11,12,13":
                 fail("the refused device's Modbus traffic reached the platform")
 
+            # 3b. A device that is not in the inventory at all: dropped, and discovered once
+            # with what it tried (Modbus to the plant).
+            t.ns(d.bad, "ip", "addr", "add", f"{NEW_IP}/24", "dev", "d0")
+            r = t.ns(d.bad, "/usr/bin/python3", "-c", BOUND_CONNECT, NEW_IP, PLANT_IP, check=False)
+            if r.returncode == 0:
+                fail("a device outside the inventory reached the platform")
+            wait_for(lambda: '"identity.new_device"' in open(events).read(), 10, "identity.new_device")
+
             # 4. A device copying rtu-good's address from another MAC is dropped and reported:
             # its ARP claim on the address (scapy) and its Modbus traffic.
             plant_mac = t.ns(t.plant, "cat", "/sys/class/net/fgbrp/address").stdout.strip()
@@ -386,6 +408,12 @@ identity:
     if not any(e.get("mac") == SPOOF_MAC and e.get("expected_mac") == GOOD_MAC and e.get("ip") == GOOD_IP
                and e.get("action") == "dropped" for e in spoofs):
         fail("no identity.spoofed_ip event naming the spoofer's MAC and the admitted one")
+    unknown = [e for e in ev if e["name"] in ("identity.unknown_device", "identity.new_device") and e.get("ip") != NEW_IP]
+    if unknown:
+        fail(f"unexpected devices outside the inventory seen on the field side: {unknown}")
+    new = [e for e in ev if e["name"] == "identity.new_device"]
+    if len(new) != 1 or "modbus" not in new[0]["protocols"] or PLANT_IP not in new[0]["peers"] or new[0]["mac"] != BAD_MAC:
+        fail(f"the device outside the inventory was not discovered once with its protocol and peer: {new}")
     if "identity.arp_poison" not in names:
         fail("the spoofer's ARP claim on the admitted address was not reported")
     for n in ("identity.admitted", "identity.renewed", "identity.lease_expired", "identity.revoked",
