@@ -4,11 +4,14 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/export/writer_output.hpp"
+#include "daemon/identity/identity_inventory.hpp"
+#include "daemon/identity/identity_runtime.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
@@ -47,6 +50,25 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   dp::RcuDomain rcu(1);
   rcu.online(0);
 
+  // Device identity (docs/IDENTITY.md): the one pipeline runs the stage; this thread polls it.
+  std::unique_ptr<IdentityRuntime> identity;
+  if (cfg.identity.enabled) {
+    rules::Inventory inventory;
+    std::string error;
+    if (!load_identity_inventory(cfg, inventory, error)) {
+      std::cerr << error;
+      return 1;
+    }
+    std::uint64_t south = 0;
+    for (const auto& [s_index, n_index] : pair_indices(cfg)) south |= 1ull << s_index;
+    identity = std::make_unique<IdentityRuntime>(cfg.identity, std::move(inventory), rcu, mono_ns, south, 1);
+    pipeline.set_identity(&identity->stage(0));
+    if (!identity->start_service(error)) {
+      std::cerr << "fieldguardd: " << error << "\n";
+      return 1;
+    }
+  }
+
   std::vector<std::string> ifaces;
   for (const auto& p : cfg.ports) ifaces.push_back(p.device);
   const auto pairs = pair_indices(cfg);
@@ -78,6 +100,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   ControlState state;
   state.status = [&] { return make_status(cfg, "pcap", started, 1, 1); };
   state.stats = collect;
+  if (identity) identity->register_commands(state);
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
@@ -85,9 +108,14 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     const std::uint64_t now = mono_ns();
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
     rcu.quiescent(0);
+    if (identity) identity->poll(writer);
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;
+  }
+  if (identity) {
+    identity->stop();
+    identity->poll(writer);
   }
   writer.flush();
   RunSummary s = collect();

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""End-to-end: device identity through the DPDK dataplane (net_af_packet on veths).
+"""End-to-end: device identity through the DPDK dataplane (net_af_packet on veths), or the
+libpcap backend with --backend pcap.
 
     [ns field: br .1 (rtu-good)] -+                                       +- [ns plant: brp .2, pymodbus server]
     [ns bad:   .11 (rtu-bad), .99]-+- fA --veth-- [ns bridge: fAb | fieldguardd | fBb] --veth-- fB -+
@@ -196,6 +197,7 @@ class Devices:
 
 
 def main():
+    backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
     if os.geteuid() != 0:
         if os.environ.get("CI") == "true":
             fail("end-to-end tests need root in CI")
@@ -226,15 +228,23 @@ devices:
   - {{id: rtu-bad, ip: {BAD_IP}, identity: certificate}}
 default_action: allow
 """)
-            cfg = os.path.join(work, "fieldguard.yaml")
-            with open(cfg, "w") as f:
-                f.write(f"""
-dataplane:
+            if backend == "pcap":
+                ports = f"""
+  backend: pcap
+  ports:
+    - {{name: field, device: {t.south_if}}}
+    - {{name: plant, device: {t.north_if}}}"""
+            else:
+                ports = f"""
   backend: dpdk
   eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
   ports:
     - {{name: field, device: "net_af_packet0,iface={t.south_if}"}}
-    - {{name: plant, device: "net_af_packet1,iface={t.north_if}"}}
+    - {{name: plant, device: "net_af_packet1,iface={t.north_if}"}}"""
+            cfg = os.path.join(work, "fieldguard.yaml")
+            with open(cfg, "w") as f:
+                f.write(f"""
+dataplane:{ports}
   pairs:
     - {{south: field, north: plant}}
 rules: {rules}
@@ -420,7 +430,7 @@ identity:
               "identity.not_admitted"):
         if n not in names:
             fail(f"no {n} event")
-    print(f"PASS: {len(ev)} events, identity names: {sorted(set(n for n in names if n.startswith('identity.')))}")
+    print(f"PASS ({backend}): {len(ev)} events, identity names: {sorted(set(n for n in names if n.startswith('identity.')))}")
 
 
 if __name__ == "__main__":
