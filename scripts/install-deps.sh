@@ -6,7 +6,7 @@ BUILD="meson ninja-build pkg-config g++ libdpdk-dev dpdk libpcap-dev libboost-pr
   libssl-dev libmbedtls-dev libyaml-cpp-dev catch2 libcurl4-openssl-dev libsystemd-dev"
 # Test peers and tools: tshark (reference dissector), scapy and pymodbus (real peers),
 # iproute2/ethtool (namespaces), dpdk-dev (testpmd, for the benchmark bound), clang (libFuzzer).
-TEST="tshark wireshark-common python3 python3-scapy python3-pymodbus python3-serial python3-serial-asyncio iproute2 ethtool tcpreplay
+TEST="tshark wireshark-common python3 python3-cryptography python3-scapy python3-pymodbus python3-serial python3-serial-asyncio iproute2 ethtool tcpreplay
   dpdk-dev clang libclang-rt-14-dev"
 want=$BUILD
 [ "${1:-}" = "--with-tests" ] && want="$BUILD $TEST"
