@@ -16,6 +16,7 @@
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
 #include "dataplane/port/pcap/pcap_live.hpp"
+#include "daemon/rules/rule_manager.hpp"
 #include "dataplane/rcu/rcu_domain.hpp"
 
 namespace fg::daemon {
@@ -24,6 +25,8 @@ namespace {
 
 volatile std::sig_atomic_t g_pcap_signal = 0;
 extern "C" void on_pcap_signal(int sig) { g_pcap_signal = sig; }
+volatile std::sig_atomic_t g_pcap_hup = 0;  // SIGHUP: reload the rule set
+extern "C" void on_pcap_hup(int) { g_pcap_hup = 1; }
 
 std::uint64_t mono_ns() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -39,16 +42,25 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   }
   LogFiles logs;
   if (!logs.open(opt, cfg)) return 1;
-  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
+  rules::RuleNames rule_names;
+  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
   WriterOutput out(writer);
   dp::PipelineConfig pc = cfg.pipeline;
   pc.holes = cfg.holes.value_or(dp::HolePolicy::Wait);
   dp::Pipeline pipeline(pc, out);
-  pipeline.set_acl(&cfg.acl);
   // One thread is worker and control plane: it is quiescent between polls, so tables it
   // swaps while serving the control socket are freed on the next round.
   dp::RcuDomain rcu(1);
   rcu.online(0);
+  RuleManager rule_set(cfg, rcu, rule_names);
+  {
+    Diagnostics diag;
+    if (!rule_set.start(diag)) {
+      std::cerr << diag.str();
+      return 1;
+    }
+  }
+  pipeline.set_rules_source(rule_set.source());
 
   // Device identity (docs/IDENTITY.md): the one pipeline runs the stage; this thread polls it.
   std::unique_ptr<IdentityRuntime> identity;
@@ -87,6 +99,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   }
   std::signal(SIGINT, on_pcap_signal);
   std::signal(SIGTERM, on_pcap_signal);
+  std::signal(SIGHUP, on_pcap_hup);
 
   const auto started = std::chrono::steady_clock::now();
   auto collect = [&] {
@@ -98,7 +111,12 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     return s;
   };
   ControlState state;
-  state.status = [&] { return make_status(cfg, "pcap", started, 1, 1); };
+  state.status = [&] {
+    StatusInfo s = make_status(cfg, "pcap", started, 1, 1);
+    rule_set.fill_status(s);
+    return s;
+  };
+  rule_set.register_commands(state, &writer);
   state.stats = collect;
   if (identity) identity->register_commands(state);
 
@@ -108,6 +126,11 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     const std::uint64_t now = mono_ns();
     if (bridge.poll_once(pipeline, 5, now) > 0) last_rx = now;
     rcu.quiescent(0);
+    if (g_pcap_hup != 0) {
+      g_pcap_hup = 0;
+      reload_on_hup(rule_set, writer, opt.quiet);
+    }
+    rule_set.reclaim();
     if (identity) identity->poll(writer);
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
