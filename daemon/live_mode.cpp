@@ -136,7 +136,10 @@ int run_live(const Options& opt, const Config& cfg) {
       dpl.output(w).event_ring.drain([&](const dp::EventEntry& e) { writer.event(e); });
       dpl.output(w).audit_ring.drain([&](const dp::AuditEntry& e) { writer.audit(e); });
     }
-    if (identity) identity->poll(writer);
+    if (identity) {
+      identity->follow_rules(cfg, rule_set.info(), writer);  // a rule reload brings a new inventory
+      identity->poll(writer);
+    }
     writer.flush();
   };
 

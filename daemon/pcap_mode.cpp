@@ -131,7 +131,10 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
       reload_on_hup(rule_set, writer, opt.quiet);
     }
     rule_set.reclaim();
-    if (identity) identity->poll(writer);
+    if (identity) {
+      identity->follow_rules(cfg, rule_set.info(), writer);  // a rule reload brings a new inventory
+      identity->poll(writer);
+    }
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
     if (idle_ms > 0 && mono_ns() - last_rx > std::uint64_t{idle_ms} * 1'000'000ull) break;

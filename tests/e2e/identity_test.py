@@ -389,6 +389,21 @@ identity:
             rc, table, _ = ctl(sock, "devices")
             print(table)
 
+            # 7. A rule reload brings a new inventory: .99 becomes a known static device.
+            with open(rules, "a") as f:
+                f.write(f"  - {{id: newcomer, ip: {NEW_IP}, mac: \"{BAD_MAC}\"}}\n")
+            text = open(rules).read().replace("default_action: allow\n", "")
+            with open(rules, "w") as f:
+                f.write(text + "default_action: allow\n")
+            rc, out, err = ctl(sock, "rules", "reload")
+            print("rules reload:", rc, out.strip(), err.strip())
+            if rc != 0:
+                fail("fieldguardctl rules reload failed")
+            wait_for(lambda: '"identity.inventory_reloaded"' in open(events).read(), 5, "identity.inventory_reloaded")
+            r = t.ns(d.bad, "/usr/bin/python3", "-c", BOUND_CONNECT, NEW_IP, PLANT_IP, check=False)
+            if r.returncode != 0:
+                fail("the device added to the inventory by a rule reload cannot reach the plant")
+
             rc, st, _ = ctl(sock, "--json", "stats")
             dropped = json.loads(st)["data"]["dropped_by"].get("identity", 0)
             if dropped == 0:
