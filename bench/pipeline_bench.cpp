@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/identity_bench_table.hpp"
+#include "dataplane/identity/identity_stage.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 
 namespace {
@@ -47,8 +49,9 @@ int main(int argc, char** argv) {
   if (argc < 2) die("usage: pipeline_bench [EAL args] -- CAPTURE [SECONDS] [--no-inspect] [--io-only]");
   const std::string capture = argv[1];
   const double seconds = argc > 2 ? std::atof(argv[2]) : 10.0;
-  bool inspect = true, io_only = false;
+  bool inspect = true, io_only = false, identity = false;
   for (int i = 3; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--identity") == 0) identity = true;  // the identity stage on every frame
     if (std::strcmp(argv[i], "--no-inspect") == 0) inspect = false;
     if (std::strcmp(argv[i], "--io-only") == 0) io_only = true;
   }
@@ -75,6 +78,9 @@ int main(int argc, char** argv) {
     std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
     rte_ring_enqueue(ring, m);
   }
+  // --identity: every source of the capture bound to its MAC (docs/PERFORMANCE.md).
+  std::size_t bindings = 0;
+  std::unique_ptr<fg::dp::IdentityTable> identity_table = identity ? fg::bench::identity_table_from(frames, bindings) : nullptr;
   frames.clear();
   const int port = rte_eth_from_rings("net_ring_bench", &ring, 1, &ring, 1, rte_socket_id());
   if (port < 0) die("rte_eth_from_rings");
@@ -90,6 +96,13 @@ int main(int argc, char** argv) {
   cfg.inspect = inspect;
   CountingOutput out;
   fg::dp::Pipeline pipeline(cfg, out);
+  fg::dp::RcuDomain rcu(1);
+  fg::dp::Snapshot<fg::dp::IdentityTable> identity_snapshot(rcu);
+  fg::dp::IdentityStage identity_stage(identity_snapshot, fg::dp::IdentityStageConfig{.south_ports = 1});
+  if (identity) {
+    identity_snapshot.publish(std::move(identity_table));
+    pipeline.set_identity(&identity_stage);
+  }
 
   constexpr std::uint16_t kBurst = 32;
   rte_mbuf* mbufs[kBurst];
@@ -139,7 +152,7 @@ int main(int argc, char** argv) {
   const double secs = static_cast<double>(cycles) / static_cast<double>(hz);
   const auto& st = pipeline.stats();
   std::printf("mode=%s capture_packets=%u packets=%llu seconds=%.3f pps=%.0f cycles_per_packet=%.1f tsc_hz=%llu\n",
-              io_only ? "io-only" : (inspect ? "pipeline" : "pipeline-no-parsers"), n,
+              io_only ? "io-only" : identity ? (inspect ? "pipeline+identity" : "pipeline-no-parsers+identity") : (inspect ? "pipeline" : "pipeline-no-parsers"), n,
               static_cast<unsigned long long>(packets), secs, static_cast<double>(packets) / secs,
               static_cast<double>(cycles) / static_cast<double>(packets ? packets : 1),
               static_cast<unsigned long long>(hz));
@@ -150,6 +163,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(out.audits), static_cast<unsigned long long>(out.events),
               static_cast<unsigned long long>(st.forwarded),
               static_cast<unsigned long long>(st.dropped[static_cast<int>(fg::dp::DropReason::Policy)]));
+  if (identity)
+    std::printf("identity_bindings=%zu identity_checked=%llu identity_dropped=%llu\n", bindings,
+                static_cast<unsigned long long>(identity_stage.stats().checked),
+                static_cast<unsigned long long>(identity_stage.stats().dropped));
   rte_eth_dev_stop(static_cast<std::uint16_t>(port));
   rte_eal_cleanup();
   return 0;

@@ -29,6 +29,7 @@ for f in modbus dnp3; do
   echo "  io only (ring rx/tx, no pipeline):  $(run "$work/$f.pcap" "$seconds" --io-only)"
   echo "  pipeline without parsers:           $(run "$work/$f.pcap" "$seconds" --no-inspect)"
   echo "  pipeline with all parsers:          $(run "$work/$f.pcap" "$seconds")"
+  echo "  pipeline with all parsers+identity: $(run "$work/$f.pcap" "$seconds" --identity)"
   # Whole process, offline: read the file with libpcap, run the pipeline, write the output
   # file and the audit log (formatting included).
   start=$(date +%s.%N)

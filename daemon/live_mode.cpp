@@ -175,7 +175,10 @@ int run_live(const Options& opt, const Config& cfg) {
         anomalies.audit(e);
       });
     }
-    if (identity) identity->poll(writer);
+    if (identity) {
+      identity->follow_rules(cfg, rule_set.info(), writer);  // a rule reload brings a new inventory
+      identity->poll(writer);
+    }
     if (updates) updates->agent.drain_events(writer);
     anomalies.tick_wall_clock();
     writer.flush();

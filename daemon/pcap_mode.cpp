@@ -4,6 +4,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "daemon/anomaly_service.hpp"
 #include "daemon/control/control_api.hpp"
@@ -11,6 +12,8 @@
 #include "daemon/control/pcap_control.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/export/writer_output.hpp"
+#include "daemon/identity/identity_inventory.hpp"
+#include "daemon/identity/identity_runtime.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/update/health_sample.hpp"
@@ -79,6 +82,25 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     if (tunnel) pipeline.set_stage(tunnel->stage(0));
   }
 
+  // Device identity (docs/IDENTITY.md): the one pipeline runs the stage; this thread polls it.
+  std::unique_ptr<IdentityRuntime> identity;
+  if (cfg.identity.enabled) {
+    rules::Inventory inventory;
+    std::string error;
+    if (!load_identity_inventory(cfg, inventory, error)) {
+      std::cerr << error;
+      return 1;
+    }
+    std::uint64_t south = 0;
+    for (const auto& [s_index, n_index] : pair_indices(cfg)) south |= 1ull << s_index;
+    identity = std::make_unique<IdentityRuntime>(cfg.identity, std::move(inventory), rcu, mono_ns, south, 1);
+    pipeline.set_identity(&identity->stage(0));
+    if (!identity->start_service(error)) {
+      std::cerr << "fieldguardd: " << error << "\n";
+      return 1;
+    }
+  }
+
   std::vector<std::string> ifaces;
   for (const auto& p : cfg.ports) ifaces.push_back(p.device);
   const auto pairs = pair_indices(cfg);
@@ -140,6 +162,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     }
   }
   anomalies.register_commands(state);
+  if (identity) identity->register_commands(state);
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
@@ -161,6 +184,10 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
       reload_on_hup(rule_set, writer, opt.quiet);
     }
     rule_set.reclaim();
+    if (identity) {
+      identity->follow_rules(cfg, rule_set.info(), writer);  // a rule reload brings a new inventory
+      identity->poll(writer);
+    }
     writer.flush();
     control.poll(0, [&](const std::string& line) { return handle_control_request(line, state); });
     pctl.poll();
@@ -175,6 +202,10 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   }
   if (updates) updates->agent.stop();
   anomalies.finish();
+  if (identity) {
+    identity->stop();
+    identity->poll(writer);
+  }
   writer.flush();
   RunSummary s = collect();
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,10 +1,9 @@
 /* fieldguard device SDK (see fieldguard_device.h). */
 #include "fieldguard_device.h"
+#include "fieldguard_device_internal.h"
 
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char kPersonalisation[] = "fieldguard-device-sdk";
@@ -81,20 +80,46 @@ int fgd_init(fgd_client *c, const fgd_config *cfg) {
   return FGD_OK;
 }
 
-/* Parses "FGID/1 OK <device> <lease_s>" or "FGID/1 REFUSED <reason>". */
-static int parse_answer(const char *line, fgd_lease *lease) {
-  char word[16], a[65], b[16];
-  char extra;
-  if (sscanf(line, "FGID/1 %15s %64s %15s %c", word, a, b, &extra) == 3 && strcmp(word, "OK") == 0) {
-    char *end = NULL;
-    unsigned long v = strtoul(b, &end, 10);
-    if (end == b || *end != '\0' || v > 0xffffffffUL || b[0] == '-') return FGD_ERR_PROTOCOL;
-    memcpy(lease->device, a, strlen(a) + 1);
-    lease->lease_s = (uint32_t)v;
+int fgd_parse_answer(const char *line, fgd_lease *lease) {
+  /* Strict: tokens of printable ASCII separated by single spaces, no leading or trailing
+     space; an optional trailing CR. Same acceptance as the gateway's own parser. */
+  const char *tok[4];
+  size_t len[4], total = strlen(line), i;
+  unsigned long value = 0;
+  int n = 0;
+  const char *p = line, *end;
+  if (total > 0 && line[total - 1] == '\r') --total;
+  end = line + total;
+  while (p < end) {
+    const char *start = p;
+    if (n == 4) return FGD_ERR_PROTOCOL;
+    while (p < end && *p != ' ') {
+      if ((unsigned char)*p <= ' ' || (unsigned char)*p > '~') return FGD_ERR_PROTOCOL;
+      ++p;
+    }
+    if (p == start) return FGD_ERR_PROTOCOL;
+    tok[n] = start;
+    len[n] = (size_t)(p - start);
+    ++n;
+    if (p < end && ++p == end) return FGD_ERR_PROTOCOL; /* trailing space */
+  }
+  if (n < 3 || len[0] != 6 || memcmp(tok[0], "FGID/1", 6) != 0) return FGD_ERR_PROTOCOL;
+  if (n == 4 && len[1] == 2 && memcmp(tok[1], "OK", 2) == 0) {
+    if (len[2] > 64 || len[3] > 10) return FGD_ERR_PROTOCOL;
+    for (i = 0; i < len[3]; ++i) {
+      if (tok[3][i] < '0' || tok[3][i] > '9') return FGD_ERR_PROTOCOL;
+      value = value * 10 + (unsigned long)(tok[3][i] - '0');
+    }
+    if (value > 0xffffffffUL) return FGD_ERR_PROTOCOL;
+    memcpy(lease->device, tok[2], len[2]);
+    lease->device[len[2]] = '\0';
+    lease->lease_s = (uint32_t)value;
     return FGD_OK;
   }
-  if (sscanf(line, "FGID/1 %15s %64s %c", word, a, &extra) == 2 && strcmp(word, "REFUSED") == 0) {
-    memcpy(lease->reason, a, strlen(a) + 1);
+  if (n == 3 && len[1] == 7 && memcmp(tok[1], "REFUSED", 7) == 0) {
+    if (len[2] > 64) return FGD_ERR_PROTOCOL;
+    memcpy(lease->reason, tok[2], len[2]);
+    lease->reason[len[2]] = '\0';
     return FGD_ERR_REFUSED;
   }
   return FGD_ERR_PROTOCOL;
@@ -152,7 +177,7 @@ static int exchange(fgd_client *c, const char *request, fgd_lease *lease) {
     }
     *nl = '\0';
   }
-  result = parse_answer(line, lease);
+  result = fgd_parse_answer(line, lease);
   mbedtls_ssl_close_notify(&ssl);
 done:
   mbedtls_ssl_free(&ssl);

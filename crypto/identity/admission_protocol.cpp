@@ -51,8 +51,9 @@ bool parse_admission_answer(std::string_view line, AdmissionAnswerLine& out) {
     const std::size_t sp = line.find(' ');
     if (sp == std::string_view::npos || !printable_token(line.substr(0, sp))) return false;
     const std::string_view num = line.substr(sp + 1);
+    if (num.empty() || num.size() > 10) return false;  // at most 10 digits, as the device SDK reads them
     auto r = std::from_chars(num.data(), num.data() + num.size(), out.lease_s);
-    if (r.ec != std::errc{} || r.ptr != num.data() + num.size() || num.empty()) return false;
+    if (r.ec != std::errc{} || r.ptr != num.data() + num.size()) return false;
     out.ok = true;
     out.device = std::string(line.substr(0, sp));
     return true;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "daemon/rules/rule_files.hpp"
 #include "protocols/common/json_writer.hpp"
 
 namespace fg::daemon {
@@ -84,12 +85,40 @@ void IdentityRuntime::poll(RecordWriter& writer) {
   for (const auto& e : authority_->take_events()) writer.control_event(e);
 }
 
+void IdentityRuntime::follow_rules(const Config& cfg, const RuleSetInfo& rules, RecordWriter& writer) {
+  if (rules_version_ == 0) rules_version_ = rules.version;  // the set loaded at start
+  if (rules.version == rules_version_) return;
+  rules_version_ = rules.version;
+  ControlEvent e;
+  e.event = "identity";
+  if (rules.source == "acl" || rules.source == "monitor default") {
+    authority_->set_inventory(rules::Inventory{});
+    e.name = "identity.inventory_reloaded";
+    e.detail = "no rule file in force: the inventory is empty";
+  } else {
+    Diagnostics diag;
+    rules::LoadedRules loaded;
+    if (load_rule_files(cfg, rules.source, loaded, diag)) {
+      const std::size_t n = loaded.set.inventory.devices.size();
+      authority_->set_inventory(std::move(loaded.set.inventory));
+      e.name = "identity.inventory_reloaded";
+      e.detail = "inventory of " + std::to_string(n) + " devices from " + rules.source;
+    } else {
+      // The rule manager accepted the files a moment ago; a file changed since. Keep ours.
+      e.name = "identity.inventory_rejected";
+      e.severity = "high";
+      e.detail = "inventory not reloaded, the previous one stays: " + diag.str();
+    }
+  }
+  writer.control_event(e);
+  for (const auto& ev : authority_->take_events()) writer.control_event(ev);
+}
+
 std::string IdentityRuntime::stats_json() const {
   dp::IdentityStats sum{};
   for (const auto& s : stages_) {
     const dp::IdentityStats& st = s->stats();
     sum.checked += st.checked;
-    sum.passed += st.passed;
     sum.dropped += st.dropped;
     sum.reports_lost += st.reports_lost;
     for (std::size_t i = 0; i < sum.findings.size(); ++i) sum.findings[i] += st.findings[i];
@@ -97,7 +126,7 @@ std::string IdentityRuntime::stats_json() const {
   std::string out;
   proto::JsonWriter w(out);
   w.begin_object();
-  w.field("checked", sum.checked).field("passed", sum.passed).field("dropped", sum.dropped);
+  w.field("checked", sum.checked).field("dropped", sum.dropped);
   w.field("reports_lost", sum.reports_lost);
   for (std::size_t i = 0; i < sum.findings.size(); ++i) {
     const std::string_view name = dp::finding_name(static_cast<dp::IdentityFinding>(i));

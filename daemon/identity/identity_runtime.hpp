@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "crypto/identity/identity_service.hpp"
+#include "daemon/config/config.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/identity/identity_authority.hpp"
 #include "daemon/identity/identity_settings.hpp"
+#include "daemon/rules/rule_manager.hpp"
 #include "dataplane/identity/identity_stage.hpp"
 #include "dataplane/rcu/rcu_domain.hpp"
 
@@ -35,6 +37,9 @@ class IdentityRuntime {
   bool start_service(std::string& error);
   // Control thread, a few times a second: findings to events, lease expiry, CRL file changes.
   void poll(RecordWriter& writer);
+  // After a rule reload (a new RuleSetInfo::version) the inventory is read again from the
+  // rule files in force and handed to the authority; call from the control loop.
+  void follow_rules(const Config& cfg, const RuleSetInfo& rules, RecordWriter& writer);
   // Registers `devices` (list, admitted, leases, revoke, reload-crl).
   void register_commands(ControlState& state);
   void stop();
@@ -54,6 +59,7 @@ class IdentityRuntime {
   std::timespec crl_mtime_{};
   std::uint64_t last_crl_check_ns_ = 0;
   std::function<std::uint64_t()> now_;
+  std::uint64_t rules_version_ = 0;  // the rule set whose inventory is in force (0: the one at start)
 };
 
 }  // namespace fg::daemon

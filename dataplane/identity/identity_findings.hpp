@@ -69,7 +69,6 @@ struct IdentityObservation {
 
 struct IdentityStats {
   std::uint64_t checked = 0;
-  std::uint64_t passed = 0;
   std::array<std::uint64_t, static_cast<int>(IdentityFinding::kCount)> findings{};
   std::uint64_t dropped = 0;
   std::uint64_t reports_lost = 0;      // ring full

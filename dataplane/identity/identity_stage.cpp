@@ -45,58 +45,76 @@ IdentityStage::IdentityStage(const Snapshot<IdentityTable>& table, const Identit
 
 void IdentityStage::run(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept {
   const IdentityTable* t = table_.get();  // one load per burst; quiescent only between bursts
-  for (std::uint16_t i = 0; i < n; ++i) drop_[i] = t != nullptr && check(*pkts[i], *t, now_ns);
-}
-
-bool IdentityStage::check(const Packet& p, const IdentityTable& t, std::uint64_t now_ns) noexcept {
-  if (p.in_port >= 64 || !((cfg_.south_ports >> p.in_port) & 1u)) return false;
-  const PacketMeta& m = p.meta;
-  // Undecodable frames follow the malformed policy; only Ethernet carries the MACs bound.
-  if (m.error != DecodeError::None || p.link != LinkType::Ethernet) return false;
-  ++stats_.checked;
-  bool drop;
-  if (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6) drop = check_ip(p, t, now_ns);
-  else if (m.l3 == L3::Arp) drop = check_arp(p, t, now_ns);
-  else drop = check_mac_only(p, t, now_ns, kSeenOtherL2);
-  if (drop) ++stats_.dropped;
-  return drop;
+  if (t == nullptr) {
+    std::fill(drop_, drop_ + n, false);
+    return;
+  }
+  const IdentityTable::IpIndex index = t->ip_index();  // in registers across the slow-path calls
+  const std::uint64_t south = cfg_.south_ports;
+  std::uint64_t checked = 0, dropped = 0;
+  for (std::uint16_t i = 0; i < n; ++i) {
+    const Packet& p = *pkts[i];
+    const PacketMeta& m = p.meta;
+    bool drop = false;
+    // North ports are not judged; undecodable frames follow the malformed policy; only
+    // Ethernet carries the MACs bound.
+    if (p.in_port < 64 && ((south >> p.in_port) & 1u) && m.error == DecodeError::None &&
+        p.link == LinkType::Ethernet) [[likely]] {
+      ++checked;
+      if (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6) [[likely]] {
+        // The common case inline: a bound address from its MAC (and VLAN), no lease needed.
+        const IdentityTable::IpSlot* s = index.find(m.src);
+        if (s == nullptr || ((IdentityTable::frame_key(m) ^ s->fast_key) & s->fast_mask) != 0) [[unlikely]]
+          drop = check_ip(p, *t, now_ns);
+      } else if (m.l3 == L3::Arp) {
+        drop = check_arp(p, *t, now_ns);
+      } else {
+        drop = check_mac_only(p, *t, now_ns, kSeenOtherL2);
+      }
+      dropped += drop;
+    }
+    drop_[i] = drop;
+  }
+  stats_.checked += checked;
+  stats_.dropped += dropped;
 }
 
 bool IdentityStage::check_ip(const Packet& p, const IdentityTable& t, std::uint64_t now_ns) noexcept {
   const PacketMeta& m = p.meta;
   const Mac& mac = m.src_mac;
-  const IdentityBinding* b = t.find_ip(m.src);
-  if (b == nullptr) {
-    const IdentityBinding* bm = t.find_mac(mac_key(mac));
+  const std::uint64_t key = mac_key(mac);
+  const IdentityTable::IpSlot* s = t.find_ip_slot(m.src);
+  if (s == nullptr) [[unlikely]] {
+    const IdentityBinding* bm = t.find_mac(key);
     if (bm == nullptr) {
       discover(p, mac, m.src, protocol_bits(m), now_ns);
       return violation(IdentityFinding::UnknownDevice, p, t, nullptr, mac, m.src, nullptr, now_ns);
     }
-    if (bm->kind == BindingKind::None) { ++stats_.passed; return false; }
+    if (bm->kind == BindingKind::None) return false;
     return violation(IdentityFinding::UnknownIp, p, t, bm, mac, m.src, nullptr, now_ns);
   }
-  switch (b->kind) {
+  const IdentityBinding& b = t.binding(*s);
+  switch (s->kind) {
     case BindingKind::None: break;
     case BindingKind::Static:
-      if (b->has_mac && mac != b->mac) return violation(IdentityFinding::SpoofedIp, p, t, b, mac, m.src, &b->mac, now_ns);
+      if (b.has_mac && key != mac_key(b.mac)) return violation(IdentityFinding::SpoofedIp, p, t, &b, mac, m.src, &b.mac, now_ns);
       break;
     case BindingKind::Certificate: {
-      const bool leased = b->lease_expires_ns > now_ns;
-      if (leased && mac != b->lease_mac)
-        return violation(IdentityFinding::SpoofedIp, p, t, b, mac, m.src, &b->lease_mac, now_ns);
+      const bool leased = s->lease_expires_ns > now_ns;
+      if (leased && key != s->lease_mac)
+        return violation(IdentityFinding::SpoofedIp, p, t, &b, mac, m.src, &b.lease_mac, now_ns);
       const bool to_service = t.is_service(m);
       if (!leased) {
-        if (b->has_mac && mac != b->mac) return violation(IdentityFinding::SpoofedIp, p, t, b, mac, m.src, &b->mac, now_ns);
+        if (b.has_mac && key != mac_key(b.mac)) return violation(IdentityFinding::SpoofedIp, p, t, &b, mac, m.src, &b.mac, now_ns);
         // Before admission a certificate device may only talk to the identity service.
-        if (!to_service) return violation(IdentityFinding::NotAdmitted, p, t, b, mac, m.src, nullptr, now_ns);
+        if (!to_service) return violation(IdentityFinding::NotAdmitted, p, t, &b, mac, m.src, nullptr, now_ns);
       }
-      if (to_service) service_contact(p, *b, now_ns);
+      if (to_service) service_contact(p, b, now_ns);
       break;
     }
   }
-  if (b->has_vlan && m.vlan_outer != b->vlan)
-    return violation(IdentityFinding::WrongVlan, p, t, b, mac, m.src, nullptr, now_ns);
-  ++stats_.passed;
+  if (b.kind != BindingKind::None && b.has_vlan && m.vlan_outer != b.vlan)
+    return violation(IdentityFinding::WrongVlan, p, t, &b, mac, m.src, nullptr, now_ns);
   return false;
 }
 
@@ -116,7 +134,7 @@ bool IdentityStage::check_arp(const Packet& p, const IdentityTable& t, std::uint
   if (b == nullptr) {
     if (t.find_mac(mac_key(sender)) != nullptr || t.find_mac(mac_key(m.src_mac)) != nullptr) {
       const IdentityBinding* bm = t.find_mac(mac_key(sender));
-      if (bm != nullptr && bm->kind == BindingKind::None) { ++stats_.passed; return false; }
+      if (bm != nullptr && bm->kind == BindingKind::None) return false;
       return violation(IdentityFinding::UnknownIp, p, t, bm, sender, ip, nullptr, now_ns);
     }
     discover(p, sender, ip, kSeenArp, now_ns);
@@ -128,14 +146,13 @@ bool IdentityStage::check_arp(const Packet& p, const IdentityTable& t, std::uint
   // The sender address claims the binding; the Ethernet source must agree with it too.
   if (expected != nullptr && (sender != *expected || m.src_mac != *expected))
     return violation(IdentityFinding::ArpPoison, p, t, b, sender != *expected ? sender : m.src_mac, ip, expected, now_ns);
-  ++stats_.passed;
   return false;
 }
 
 bool IdentityStage::check_mac_only(const Packet& p, const IdentityTable& t, std::uint64_t now_ns,
                                    std::uint16_t proto) noexcept {
   const Mac& mac = p.meta.src_mac;
-  if (t.find_mac(mac_key(mac)) != nullptr) { ++stats_.passed; return false; }
+  if (t.find_mac(mac_key(mac)) != nullptr) return false;
   const IpAddr none{};
   discover(p, mac, none, proto, now_ns);
   return violation(IdentityFinding::UnknownDevice, p, t, nullptr, mac, none, nullptr, now_ns);

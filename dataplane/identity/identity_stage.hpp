@@ -37,7 +37,7 @@ class IdentityStage {
   [[nodiscard]] const IdentityStats& stats() const noexcept { return stats_; }
 
  private:
-  bool check(const Packet& p, const IdentityTable& t, std::uint64_t now_ns) noexcept;
+  // Everything but the common case (run() handles that inline).
   bool check_ip(const Packet& p, const IdentityTable& t, std::uint64_t now_ns) noexcept;
   bool check_arp(const Packet& p, const IdentityTable& t, std::uint64_t now_ns) noexcept;
   bool check_mac_only(const Packet& p, const IdentityTable& t, std::uint64_t now_ns, std::uint16_t proto) noexcept;

@@ -257,3 +257,24 @@ TEST_CASE("admission protocol lines parse strictly") {
   CHECK_FALSE(crypto::parse_admission_answer("FGID/1 OK rtu-7 -1\n", a));
   CHECK_FALSE(crypto::parse_admission_answer("FGID/1 OK rtu-7\n", a));
 }
+
+TEST_CASE("a new inventory without the device ends its lease; one that keeps it keeps the lease") {
+  Rig rig;
+  REQUIRE(request(rig.service.port(), rig.pki, "good") == "FGID/1 OK rtu-7 60\n");
+  rig.events();
+  rules::Inventory same;
+  rules::Device rtu;
+  rtu.id = "rtu-7";
+  rtu.identity = rules::IdentityKind::Certificate;
+  rtu.ips = {ip("127.0.0.1")};
+  same.devices.push_back(rtu);
+  rig.authority->set_inventory(same);
+  CHECK(rig.events().empty());
+  CHECK(rig.rtu()->lease_expires_ns != 0);
+  rig.authority->set_inventory(rules::Inventory{});
+  const auto ev = rig.events();
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].name == "identity.revoked");
+  CHECK(rig.table.get()->find_ip(ip("127.0.0.1")) == nullptr);
+  CHECK(rig.authority->leases_json() == "[]");
+}
