@@ -45,7 +45,10 @@ dp::DpdkOptions dpdk_options(const Options& opt, const Config& cfg) {
   o.mbufs_per_port = cfg.mbufs_per_port;
   o.pipeline = cfg.pipeline;
   o.pipeline.holes = cfg.holes.value_or(dp::HolePolicy::Wait);
-  for (const auto& p : cfg.pairs) o.fail_open.push_back(p.fail_open);
+  for (const auto& p : cfg.pairs) {
+    o.fail_open.push_back(p.fail_open);
+    o.fail_set.push_back(p.fail_set);
+  }
   return o;
 }
 

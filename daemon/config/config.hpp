@@ -27,6 +27,7 @@ struct PairConfig {
   std::string south;   // field side
   std::string north;   // platform side
   bool fail_open = false;  // fail: open|closed — on overload forward uninspected, or drop
+  bool fail_set = false;   // `fail:` given; without it the pair is always inspected (the NIC drops what cannot be absorbed)
 };
 
 // syslog: RFC 5424 messages over TLS (RFC 5425) to the console's collector.

@@ -60,6 +60,7 @@ void read_dataplane(YamlReader& r, const YAML::Node& n, Config& c) {
       if (!r.map(p[i], path, {"south", "north", "fail"})) continue;
       PairConfig pc;
       if (auto f = p[i]["fail"]) {
+        pc.fail_set = true;
         std::string s;
         if (r.string(f, path + ".fail", s)) {
           if (s == "open") pc.fail_open = true;

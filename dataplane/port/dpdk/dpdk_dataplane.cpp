@@ -54,6 +54,16 @@ bool has_arg(const std::vector<std::string>& args, std::initializer_list<const c
   return false;
 }
 
+// After a long run of full bursts: is the queue really backing up? Full bursts alone only say
+// traffic is heavy (at line rate every burst is full while the pipeline keeps up). Where the
+// PMD reports its queue depth, three quarters of the ring is the sign; PMDs that cannot tell
+// (af_packet, pcap, ring vdevs) fall back to the streak itself, which the `fail:` docs say.
+bool falling_behind(std::uint16_t port, std::uint16_t queue) noexcept {
+  const int depth = rte_eth_rx_queue_count(port, queue);
+  if (depth < 0) return true;  // -ENOTSUP: no depth to judge by
+  return depth > kRxDesc * 3 / 4;
+}
+
 // Finds an ethdev by name, probing it from devargs first if it does not exist yet.
 bool find_or_probe(const std::string& device, std::uint16_t& port, std::string& error) {
   const std::string name = device.substr(0, device.find(','));
@@ -164,8 +174,11 @@ bool DpdkDataplane::init(const DpdkOptions& opt, std::string& error) {
     peer_of_[n] = static_cast<std::uint16_t>(s);
   }
   fail_open_.assign(port_ids_.size(), false);
+  fail_set_.assign(port_ids_.size(), false);
   for (std::size_t i = 0; i < opt.pairs.size() && i < opt.fail_open.size(); ++i)
     fail_open_[opt.pairs[i].first] = fail_open_[opt.pairs[i].second] = opt.fail_open[i];
+  for (std::size_t i = 0; i < opt.pairs.size() && i < opt.fail_set.size(); ++i)
+    fail_set_[opt.pairs[i].first] = fail_set_[opt.pairs[i].second] = opt.fail_set[i];
 
   // One mempool per NUMA socket that has ports.
   std::vector<rte_mempool*> pools(RTE_MAX_NUMA_NODES, nullptr);
@@ -290,10 +303,10 @@ void DpdkDataplane::run_worker(Worker& w) {
       const auto [pi, q] = w.rx[k];
       const std::uint16_t port = port_ids_[pi];
       const std::uint16_t n = rte_eth_rx_burst(port, q, mbufs, burst_);
-      if (n < burst_) {
+      if (n < burst_ || !fail_set_[pi]) {
         full_streak[k] = 0;
         overloaded[k] = false;
-      } else if (++full_streak[k] >= kOverloadBursts && !overloaded[k]) {
+      } else if (++full_streak[k] >= kOverloadBursts && !overloaded[k] && falling_behind(port, q)) {
         overloaded[k] = true;
         w.shared.overload_episodes.fetch_add(1, std::memory_order_relaxed);
       }

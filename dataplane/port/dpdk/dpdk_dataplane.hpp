@@ -36,6 +36,7 @@ struct DpdkOptions {
   PipelineConfig pipeline{};
   // Per pair (like `pairs`): on overload forward without inspection (true) or drop (false).
   std::vector<bool> fail_open;
+  std::vector<bool> fail_set;  // per pair: a fail-safe policy applies at all (else always inspect)
 };
 
 // A queue is overloaded after this many full bursts in a row: the worker drains a full
@@ -108,6 +109,7 @@ class DpdkDataplane {
   std::vector<std::uint16_t> peer_of_;  // indexed like port_ids_
   std::vector<std::uint16_t> queues_of_;
   std::vector<bool> fail_open_;  // indexed like port_ids_: the policy of the pair it is in
+  std::vector<bool> fail_set_;   // indexed like port_ids_: the pair has a fail-safe policy
   std::vector<std::string> port_names_;
   std::uint16_t burst_ = 32;
   std::atomic<bool> stop_{false};
