@@ -264,6 +264,9 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
   if (created && action != Action::Allow)
     app_.raise({&pipeline_events::kAclMatch, f->rule, 0}, proto::Protocol::None, EventKind::Alert);
   apply(p, action);
+  // `action: protect` (or `protect: true`): what the rule lets through travels upstream inside
+  // the ESP tunnel; the tunnel stage encapsulates forwarded field-side packets so marked.
+  p.protect = policy(*f).protect;
   if (action == Action::Reset || action == Action::Block) f->verdict = FlowVerdict::Block;
 
   // Fragments after the first carry no ports: they ride on their flow's verdict above

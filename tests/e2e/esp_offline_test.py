@@ -6,6 +6,9 @@
                 inner Modbus/OPC UA exactly as in the original capture (every field of those layers).
 --case scapy    scapy's ESP decrypts fieldguardd's packets (ESN) back to the original IP packets,
                 and packets scapy encrypts are decrypted by fieldguardd back to scapy's originals.
+--case rule_protect
+                `action: protect` in the rule file, no selectors: the connections the rule allows
+                to port 502 leave in ESP (scapy decrypts them), everything else in the clear.
 --case replay | tamper | wrong_spi | out_of_window
                 scapy-made ESP with one such defect among good packets: the bad ones are dropped
                 (never in the output) and counted under their reason; the good ones pass.
@@ -32,7 +35,7 @@ def fail(msg):
     sys.exit(1)
 
 
-def run_fieldguardd(work, sas, inp, out, selectors=True):
+def run_fieldguardd(work, sas, inp, out, selectors=True, extra=""):
     sa_file = os.path.join(work, "sas.yaml")
     write_sa_file(sa_file, sas)
     cfg = os.path.join(work, "fieldguard.yaml")
@@ -46,7 +49,7 @@ def run_fieldguardd(work, sas, inp, out, selectors=True):
   sa_file: {sa_file}
 """ + ("""  selectors:
     - {src: any, dst: any}
-""" if selectors else ""))
+""" if selectors else "") + extra)
     r = subprocess.run([FIELDGUARDD, "-c", cfg, "-r", inp, "-w", out], capture_output=True, text=True)
     if r.returncode != 0:
         fail(f"fieldguardd failed on {inp}: {r.stderr}")
@@ -169,6 +172,45 @@ def case_scapy(work):
           f"not re-encrypted: encapsulated={rep['counters']['encapsulated']}")
 
 
+def case_rule_protect(work):
+    """`action: protect` in the rule file, no selectors: exactly the Modbus flows go upstream in ESP."""
+    from scapy.all import IP, TCP, rdpcap
+    rules = os.path.join(work, "rules.yaml")
+    with open(rules, "w") as f:
+        f.write("""default_action: allow
+rules:
+  - {name: protect-modbus, action: protect, proto: tcp, dst_port: 502}
+""")
+    sa_out = Sa(0x1001, "out", esn=True)
+    inp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "captures", "demo-ics.pcap")
+    out = os.path.join(work, "fg.pcap")
+    run_fieldguardd(work, [sa_out], inp, out, selectors=False, extra=f"rules: {rules}\n")
+    # The rule judges a flow as its client opened it: only connections made *to* port 502 are
+    # protected (the capture also holds a connection a PLC opened *from* port 502).
+    servers = {(p[IP].dst, p[TCP].dport, p[IP].src, p[TCP].sport) for p in ip_frames(inp)
+               if TCP in p and p[TCP].flags & 0x12 == 0x02}
+    def to_502(p):
+        t = p[TCP]
+        for key in ((p[IP].dst, t.dport, p[IP].src, t.sport), (p[IP].src, t.sport, p[IP].dst, t.dport)):
+            if key in servers:
+                return key[1] == 502
+        return min(t.sport, t.dport) == 502  # joined mid-stream: the lower port is the server's
+    modbus = [p for p in ip_frames(inp) if TCP in p and IP in p and to_502(p)]
+    clear_in = len(ip_frames(inp)) - len(modbus)
+    peer = sa_out.scapy(LOCAL, REMOTE)
+    esp, clear = [], []
+    for p in rdpcap(out):
+        (esp if IP in p and p[IP].proto == 50 else clear).append(p)
+    inner = [peer.decrypt(p[IP]) for p in esp]
+    if any(TCP not in q or 502 not in (q[TCP].sport, q[TCP].dport) for q in inner):
+        fail("a packet that is not Modbus/TCP went into the tunnel")
+    if len(inner) != len(modbus):
+        fail(f"{len(inner)} packets encrypted, expected the {len(modbus)} packets of connections to port 502")
+    if sum(1 for p in clear if IP in p) != clear_in:
+        fail(f"{sum(1 for p in clear if IP in p)} IP packets left in the clear, expected {clear_in}")
+    print(f"ok rule protect: {len(inner)} Modbus/TCP packets in ESP (decrypted by scapy), {clear_in} others in the clear")
+
+
 def defect_case(work, defect):
     from scapy.all import IP, UDP, Ether, Raw, rdpcap, wrpcap
     sa_in = Sa(0x2001, "in", esn=True)
@@ -232,6 +274,8 @@ def main():
         case_tshark(work)
     elif case == "scapy":
         case_scapy(work)
+    elif case == "rule_protect":
+        case_rule_protect(work)
     else:
         defect_case(work, case)
     print("PASS esp", case)
