@@ -204,6 +204,7 @@ void AnomalyEngine::close_window(const PairKey& k, PairState& ps) {
   std::string fields;
   proto::JsonWriter w(fields);
   w.begin_object();
+  w.field("id", 8201u);  // events::kBehaviourOutlier in the catalogue
   w.field("src_ip", format_ip_text(k.client)).field("dst_ip", format_ip_text(k.server));
   w.field("dst_port", static_cast<unsigned>(k.port)).field("proto", section_name(k.proto));
   w.field("window_start_ns", ps.window.start_ns()).field("window_s", static_cast<double>(s_.clustering.window_ns) / 1e9);
