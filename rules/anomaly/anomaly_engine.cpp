@@ -1,6 +1,7 @@
 #include "rules/anomaly/anomaly_engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <random>
 
@@ -132,6 +133,7 @@ Quarantine AnomalyEngine::quarantine() const {
   Quarantine q;
   q.action = s_.baseline.action;
   q.pairs.assign(quarantined_.begin(), quarantined_.end());
+  q.seal();
   return q;
 }
 
@@ -235,8 +237,13 @@ void AnomalyEngine::tick(std::uint64_t now_ns) {
   const std::uint64_t w = s_.clustering.window_ns;
   for (auto& [k, ps] : pair_state_)
     if (ps.window_open && now_ns >= ps.window.start_ns() + w) close_window(k, ps);
-  if (mode_ == Mode::Learn && now_ns >= last_save_ns_ + s_.baseline.save_interval_ns) {
-    last_save_ns_ = now_ns;
+  // Checkpoints go by the wall clock: a replay runs hours of capture time in seconds and must
+  // not write the state hundreds of times.
+  const auto wall = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+  if (last_save_ns_ == 0) last_save_ns_ = wall;
+  if (mode_ == Mode::Learn && wall >= last_save_ns_ + s_.baseline.save_interval_ns) {
+    last_save_ns_ = wall;
     std::string error;
     if (!save(error)) note("baseline.save_failed", "high", error);
   }
