@@ -106,7 +106,7 @@ int run_live(const Options& opt, const Config& cfg) {
     rule_set.fill_status(s);
     return s;
   };
-  rule_set.register_commands(state);
+  rule_set.register_commands(state, &writer);
   state.stats = [&] { return collect(dpl, writer); };
   // The anomaly engine lives on the control thread: it sees the audit records drain() hands
   // to the writer, so the workers pay nothing for it.

@@ -97,7 +97,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     rule_set.fill_status(s);
     return s;
   };
-  rule_set.register_commands(state);
+  rule_set.register_commands(state, &writer);
   state.stats = collect;
   anomalies.register_commands(state);
 

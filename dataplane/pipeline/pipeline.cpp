@@ -14,7 +14,7 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       guard_(cfg.anomaly, out),
       app_(cfg.app, guard_),
       reasm_(buffers_, app_, cfg.holes),
-      policies_(cfg.max_flows) {
+      policies_(cfg.max_flows < 16 ? 16 : cfg.max_flows) {  // the flow table holds at least 16
   app_.set_judge(this);
 }
 
@@ -185,13 +185,21 @@ void Pipeline::apply_pdu_verdict(Packet& p, Flow& f, int d) noexcept {
     f.verdict = FlowVerdict::Block;
     return;
   }
-  std::uint32_t seq = 0;
-  if (p.meta.l4 == L4::Tcp && app_.pdu_drop_seq(seq)) {
+  std::uint32_t lo = 0, hi = 0;
+  if (p.meta.l4 == L4::Tcp && app_.pdu_drop_range(lo, hi)) {
     // The reassembler has consumed the PDU's bytes: a retransmission would look like old data
-    // and pass. Dropping everything from the PDU's first byte on in this direction makes the
-    // drop stick (the sender retransmits until it gives up or resets).
+    // and pass. Every later segment carrying any of those bytes is dropped too, so the PDU
+    // never arrives; a real receiver, missing them, delivers nothing after them either, and
+    // the sender retransmits until it gives up (use reset to end the connection at once).
+    // The range only grows: a later drop must not reopen an earlier one.
     rules::FlowPolicy& fp = policy(f);
-    if (!(fp.drop_dirs >> d & 1) || static_cast<std::int32_t>(seq - fp.drop_seq[d]) < 0) fp.drop_seq[d] = seq;
+    if (!(fp.drop_dirs >> d & 1)) {
+      fp.drop_lo[d] = lo;
+      fp.drop_hi[d] = hi;
+    } else {
+      if (static_cast<std::int32_t>(lo - fp.drop_lo[d]) < 0) fp.drop_lo[d] = lo;
+      if (static_cast<std::int32_t>(hi - fp.drop_hi[d]) > 0) fp.drop_hi[d] = hi;
+    }
     fp.drop_dirs = static_cast<std::uint8_t>(fp.drop_dirs | 1u << d);
   }
 }
@@ -229,11 +237,12 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
     return;
   }
 
-  // A PDU of this direction was dropped: nothing from its first byte on may pass, or its
-  // retransmission would (see apply_pdu_verdict).
+  // A PDU of this direction was dropped: no segment carrying any of its bytes may pass, or
+  // its retransmission would (see apply_pdu_verdict).
   if (m.l4 == L4::Tcp && (policy(*f).drop_dirs >> d & 1)) {
+    const rules::FlowPolicy& fp = policy(*f);
     const std::uint32_t end = m.tcp_seq + m.payload_len + ((m.tcp_flags & kTcpFin) ? 1u : 0u);
-    if (static_cast<std::int32_t>(end - policy(*f).drop_seq[d]) > 0) {
+    if (static_cast<std::int32_t>(end - fp.drop_lo[d]) > 0 && static_cast<std::int32_t>(fp.drop_hi[d] - m.tcp_seq) > 0) {
       p.verdict = Action::Drop;
       p.reason = DropReason::Policy;
       ++rule_stats_.sticky_drops;
@@ -260,6 +269,7 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
       // A SYN on a finished connection: the 5-tuple is reused, start afresh.
       release(*f);
       for (TcpDir& s : f->dir) s = TcpDir{};
+      policy(*f).drop_dirs = 0;  // the byte ranges of dropped PDUs belonged to the old connection
       tcp_open(*f, m, from_lo);
       t = tcp_track(*f, from_lo == f->client_is_lo ? 0 : 1, m);
     }
@@ -284,11 +294,11 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
     apply_pdu_verdict(p, *f, d);
     // A flow judged per PDU carrying data no parser reads (not industrial, or framing lost)
     // gets the verdict of its own rule: the protocol rules cannot vouch for it.
-    const rules::FlowPolicy& fp = policy(*f);
     const auto st = static_cast<AppStatus>(f->app_status);
     // IP fragments are not reassembled, so a PDU inside one cannot be judged either.
     const bool unjudged = st == AppStatus::NotIndustrial || st == AppStatus::GaveUp || (m.flags & kMetaFragment);
-    if (p.forwarded() && (m.payload_len > 0 || (m.flags & kMetaFragment)) && fp.inspect() && unjudged &&
+    const rules::FlowPolicy& fp = policy(*f);
+    if (unjudged && p.forwarded() && (m.payload_len > 0 || (m.flags & kMetaFragment)) && fp.inspect() &&
         fp.fall_action != Action::Allow && fp.fall_action != Action::Alert) {
       ++rule_stats_.not_industrial_drops;
       apply(p, fp.fall_action);

@@ -36,8 +36,13 @@ void CompiledRules::judge_flow(const FlowTuple& t, FlowPolicy& fp) const noexcep
   // One pass in rule order: the first rule without a protocol section decides the flow;
   // protocol rules before it are the candidates for its PDUs.
   for (std::uint32_t w = 0; w < words_; ++w) {
-    const std::uint64_t x =
-        p.word(w) & (sa.word(w) | si.word(w)) & (da.word(w) | di.word(w)) & sp.word(w) & dpt.word(w);
+    // The server side first: it is the most selective in real rule sets, and a zero word
+    // skips the other dimensions.
+    std::uint64_t x = da.word(w) | di.word(w);
+    if (x == 0) continue;
+    x &= sa.word(w) | si.word(w);
+    if (x == 0) continue;
+    x &= p.word(w) & sp.word(w) & dpt.word(w);
     if (x == 0) continue;
     const std::uint64_t decisive = x & flow_only_[w];
     const std::uint64_t below = decisive != 0 ? (decisive & (~decisive + 1)) - 1 : ~0ull;
@@ -55,9 +60,11 @@ void CompiledRules::judge_flow(const FlowTuple& t, FlowPolicy& fp) const noexcep
     const CompiledRule& r = rules_[fp.fallthrough - 1];
     fp.fall_action = r.action;
     fp.fall_rule = r.name_id;
+    fp.protect = r.protect;
   } else {
     fp.fall_action = default_action_;
     fp.fall_rule = 0;
+    fp.protect = false;
   }
 }
 
@@ -133,6 +140,9 @@ Decision CompiledRules::judge_pdu(const R& rec, Section s, bool response, FlowPo
       if (l34_matches(rules_[idx], fp.tuple) && try_rule(idx)) return decide(idx, fp, now_ns, st);
     }
   }
+  // A response no response rule matched belongs to the exchange its request opened: on a flow
+  // judged PDU by PDU it passes like the flow's transport (rules judge requests by default).
+  if (response && fp.inspect()) return flow_decision(fp);
   if (fp.fallthrough != 0) return decide(fp.fallthrough - 1, fp, now_ns, st);
   return {default_action_, 0, true, false, false};
 }

@@ -220,8 +220,15 @@ bool read_rule(daemon::YamlReader& r, const YAML::Node& n, const std::string& pa
     std::string ignored;
     r.string(v, path + ".description", ignored);
   }
-  if (auto v = n["action"]) r.action(v, path + ".action", out.action);
-  else r.error(n, path, "missing \"action\" (allow, alert, drop, reset or block)");
+  if (auto v = n["action"]; v && v.IsScalar() && v.Scalar() == "protect") {
+    // `action: protect` = allow, and carry what is allowed inside the ESP tunnel upstream.
+    out.action = dp::Action::Allow;
+    out.protect = true;
+  } else if (v) {
+    r.action(v, path + ".action", out.action);
+  } else {
+    r.error(n, path, "missing \"action\" (allow, alert, drop, reset or block)");
+  }
   if (auto v = n["from"]) read_endpoints(r, v, path + ".from", out.from);
   if (auto v = n["to"]) read_endpoints(r, v, path + ".to", out.to);
   if (auto v = n["proto"]) {
@@ -280,8 +287,9 @@ bool read_rule(daemon::YamlReader& r, const YAML::Node& n, const std::string& pa
       if (auto l = v["limit"]) r.integer<std::uint32_t>(l, path + ".rate.limit", 1, 1'000'000, out.rate_limit);
       else r.error(v, path + ".rate", "missing \"limit\" (matches allowed per period)");
       if (auto p = v["per"]) {
-        if (r.duration(p, path + ".rate.per", out.rate_per_ns) && out.rate_per_ns == 0)
-          r.error(p, path + ".rate.per", "zero period, expected a duration such as 1s");
+        // Bounded so that limit x period in nanoseconds fits the token arithmetic (64 bits).
+        if (r.duration(p, path + ".rate.per", out.rate_per_ns) && (out.rate_per_ns == 0 || out.rate_per_ns > 3'600'000'000'000ull))
+          r.error(p, path + ".rate.per", "period out of range, expected a duration from 1ms to 1h such as 1s");
       } else {
         r.error(v, path + ".rate", "missing \"per\" (a duration such as 1s)");
       }
