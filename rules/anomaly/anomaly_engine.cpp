@@ -167,8 +167,13 @@ void AnomalyEngine::count_rates(const Observation& o, const dp::AuditEntry& e, P
       emit(e, events::kFlowRequestRate, n, limit, r.action);
     }
   }
+  auto dev = devices_.find(o.server);
+  if (dev == devices_.end()) {
+    if (devices_.size() >= kMaxPairStates) return;  // bounded like the pairs
+    dev = devices_.emplace(o.server, DeviceState{}).first;
+  }
   {
-    DeviceState& d = devices_[o.server];
+    DeviceState& d = dev->second;
     const RateLimits l = request_limits(r, r.device_requests_per_s);
     if (d.rate.start_ns == 0 && d.rate.windows == 0) d.rate.start_ns = o.ts_ns;
     d.rate.roll(o.ts_ns, kSecondNs, l);
