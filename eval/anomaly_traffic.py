@@ -4,10 +4,14 @@ traffic with realistic timing, and scripted attacks inside normal background tra
 
 The plant (all addresses from 198.18.0.0/15):
   hmi-1    198.18.0.10  polls plc-1 (Modbus unit 1: FC3 0-9 every 1 s, FC4 100-109 every 1 s,
-                        FC1 coils 0-15 every 2 s) and plc-2 (units 1 and 2, FC3 0-49 every 2 s),
-                        one long-lived connection each; an operator writes a setpoint (FC6,
-                        register 20, values 40-60) every 3-8 minutes.
-  scada    198.18.0.11  historian: FC3 0-99 of plc-1 every 5 s on a new connection each time.
+                        FC1 coils 0-15 every 2 s; an alarm screen reads FC3 200-219 for 1-5
+                        minutes every 10-40 minutes) and plc-2 (units 1 and 2, FC3 0-49 every
+                        2 s), one long-lived connection each; an operator writes a setpoint
+                        (FC6, register 20, values 40-60) every 3-8 minutes; about one poll in
+                        2000 is answered "server busy" (exception 6) and one in 2000 runs up
+                        to 1.5 s late (network hiccup).
+  scada    198.18.0.11  historian: FC3 0-99 of plc-1 every 5 s on a new connection each time;
+                        one answer in 500 is lost and the request repeated after 1 s.
   eng-1    198.18.0.12  S7comm to plc-3: read_var DB1 0-63 every 1 s; writes DB1.DBW10 rarely.
   master   198.18.0.13  DNP3 to rtu-4: class 1/2/3 event poll every 2 s, integrity poll every 60 s.
   plc-1 198.18.0.101 (502), plc-2 198.18.0.102 (502), plc-3 198.18.0.103 (102), rtu-4 198.18.0.104 (20000)
@@ -248,16 +252,33 @@ class Plant:
         return r
 
     def _hmi_plc1(self, cap, t0, t1):
+        """The operator's HMI: a base poll, a second screen (alarms, registers 200-219) shown for
+        a few minutes now and then, setpoint writes, an occasional busy answer (exception 6) and
+        network hiccups that delay a whole poll cycle."""
         r, mb = self.rnd, Modbus(self.rnd)
         c = Conn(cap, r, self.hmi, self.plc1, self.sport(), 502, t0 + r.randrange(US))
         t = c.t + 1000
         tick = 0
         next_write = t + r.randint(180, 480) * US
+        screen_until = 0
+        next_screen = t + r.randint(600, 2400) * US
         while t < t1:
-            c.exchange(t + jitter(r, 30000), *mb.read(1, 3, 0, 10))
+            if r.random() < 0.0005:
+                t += r.randint(200000, 1500000)  # a hiccup: the poll cycle runs late
+            if r.random() < 0.0005:
+                req, _ = mb.read(1, 3, 0, 10)
+                tid = struct.unpack(">H", req[:2])[0]
+                c.exchange(t + jitter(r, 30000), req, mb._resp(tid, 1, bytes([0x83, 0x06])))  # server busy
+            else:
+                c.exchange(t + jitter(r, 30000), *mb.read(1, 3, 0, 10))
             c.exchange(t + 120000 + jitter(r, 30000), *mb.read(1, 4, 100, 10))
             if tick % 2 == 0:
                 c.exchange(t + 300000 + jitter(r, 30000), *mb.read(1, 1, 0, 16))
+            if t >= next_screen:
+                screen_until = t + r.randint(60, 300) * US
+                next_screen = t + r.randint(600, 2400) * US
+            if t < screen_until:
+                c.exchange(t + 450000 + jitter(r, 30000), *mb.read(1, 3, 200, 20))
             if t >= next_write:
                 c.exchange(t + 600000, *mb.write_single(1, 20, r.randint(40, 60)))
                 next_write = t + r.randint(180, 480) * US
@@ -280,7 +301,12 @@ class Plant:
         t = t0 + r.randrange(5 * US)
         while t < t1 - US:
             c = Conn(cap, r, self.scada, self.plc1, self.sport(), 502, t)
-            c.exchange(c.t + 500, *mb.read(1, 3, 0, 100))
+            if r.random() < 0.002:  # the answer is lost: the historian asks again after its timeout
+                req, _ = mb.read(1, 3, 0, 100)
+                c.exchange(c.t + 500, req, None)
+                c.exchange(c.t + 1000000, *mb.read(1, 3, 0, 100))
+            else:
+                c.exchange(c.t + 500, *mb.read(1, 3, 0, 100))
             c.close(c.t + 2000)
             t += 5 * US + jitter(r, 100000)
 

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "protocols/common/json_writer.hpp"
+#include "rules/anomaly/event_catalog.hpp"
 
 namespace fg::daemon {
 
@@ -106,6 +107,8 @@ void format_event(const dp::EventEntry& e, const FormatContext& fc, std::string&
   }
   if (e.anomaly.kind != nullptr) {
     w.field("name", e.anomaly.kind->name).field("severity", proto::severity_name(e.anomaly.kind->severity));
+    // The stable numeric id of the kind (docs/ANOMALY.md), for consoles that key on numbers.
+    if (const anomaly::CatalogEntry* c = anomaly::find_event(e.anomaly.kind)) w.field("id", static_cast<unsigned>(c->id));
   }
   if (e.ctx.frame != 0) w.field("frame", static_cast<std::uint64_t>(e.ctx.frame));
   if (e.proto != proto::Protocol::None) w.field("proto", proto::protocol_name(e.proto));

@@ -1,6 +1,7 @@
 #include "rules/anomaly/anomaly_engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <random>
 
@@ -132,6 +133,7 @@ Quarantine AnomalyEngine::quarantine() const {
   Quarantine q;
   q.action = s_.baseline.action;
   q.pairs.assign(quarantined_.begin(), quarantined_.end());
+  q.seal();
   return q;
 }
 
@@ -165,8 +167,13 @@ void AnomalyEngine::count_rates(const Observation& o, const dp::AuditEntry& e, P
       emit(e, events::kFlowRequestRate, n, limit, r.action);
     }
   }
+  auto dev = devices_.find(o.server);
+  if (dev == devices_.end()) {
+    if (devices_.size() >= kMaxPairStates) return;  // bounded like the pairs
+    dev = devices_.emplace(o.server, DeviceState{}).first;
+  }
   {
-    DeviceState& d = devices_[o.server];
+    DeviceState& d = dev->second;
     const RateLimits l = request_limits(r, r.device_requests_per_s);
     if (d.rate.start_ns == 0 && d.rate.windows == 0) d.rate.start_ns = o.ts_ns;
     d.rate.roll(o.ts_ns, kSecondNs, l);
@@ -204,6 +211,7 @@ void AnomalyEngine::close_window(const PairKey& k, PairState& ps) {
   std::string fields;
   proto::JsonWriter w(fields);
   w.begin_object();
+  w.field("id", 8201u);  // events::kBehaviourOutlier in the catalogue
   w.field("src_ip", format_ip_text(k.client)).field("dst_ip", format_ip_text(k.server));
   w.field("dst_port", static_cast<unsigned>(k.port)).field("proto", section_name(k.proto));
   w.field("window_start_ns", ps.window.start_ns()).field("window_s", static_cast<double>(s_.clustering.window_ns) / 1e9);
@@ -234,8 +242,13 @@ void AnomalyEngine::tick(std::uint64_t now_ns) {
   const std::uint64_t w = s_.clustering.window_ns;
   for (auto& [k, ps] : pair_state_)
     if (ps.window_open && now_ns >= ps.window.start_ns() + w) close_window(k, ps);
-  if (mode_ == Mode::Learn && now_ns >= last_save_ns_ + s_.baseline.save_interval_ns) {
-    last_save_ns_ = now_ns;
+  // Checkpoints go by the wall clock: a replay runs hours of capture time in seconds and must
+  // not write the state hundreds of times.
+  const auto wall = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+  if (last_save_ns_ == 0) last_save_ns_ = wall;
+  if (mode_ == Mode::Learn && wall >= last_save_ns_ + s_.baseline.save_interval_ns) {
+    last_save_ns_ = wall;
     std::string error;
     if (!save(error)) note("baseline.save_failed", "high", error);
   }

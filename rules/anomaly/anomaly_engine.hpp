@@ -121,7 +121,7 @@ class AnomalyEngine {
   std::map<PairKey, PairState> pair_state_;
   std::map<dp::IpAddr, DeviceState, bool (*)(const dp::IpAddr&, const dp::IpAddr&)> devices_;
   std::uint64_t last_tick_ns_ = 0;
-  std::uint64_t last_save_ns_ = 0;
+  std::uint64_t last_save_ns_ = 0;        // steady clock of the last checkpoint
   std::uint64_t learn_started_ns_ = 0;
   std::set<QuarantineEntry> quarantined_;
   std::uint64_t quarantine_version_ = 0;

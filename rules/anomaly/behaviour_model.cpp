@@ -48,9 +48,27 @@ bool BehaviourModel::train(const std::vector<FeatureVector>& windows, std::uint3
   for (const auto& w : windows) z.push_back(normalise(w));
   const KChoice choice = choose_k(z, std::max<std::uint32_t>(max_k, 1));
   silhouettes_ = choice.silhouettes;
-  const KMeansResult km = kmeans(z, choice.k, 1u);
-  centroids_ = km.centroids;
+  // Training runs on the control thread, which must get back to draining the workers' rings:
+  // the centroids come from an evenly spaced sample of at most kFitWindows windows; every
+  // window is then assigned to them for the thresholds.
+  constexpr std::size_t kFitWindows = 10000;
+  std::vector<FeatureVector> fit;
+  const std::size_t step = std::max<std::size_t>(1, z.size() / kFitWindows);
+  for (std::size_t i = 0; i < z.size(); i += step) fit.push_back(z[i]);
+  centroids_ = kmeans(fit, choice.k, 1u).centroids;
   const std::size_t k = centroids_.size();
+  KMeansResult km;
+  km.labels.resize(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    double best = 1e300;
+    for (std::size_t c = 0; c < k; ++c) {
+      const double d = squared_distance(z[i], centroids_[c]);
+      if (d < best) {
+        best = d;
+        km.labels[i] = static_cast<std::uint32_t>(c);
+      }
+    }
+  }
   // Threshold per cluster: `margin` × the farthest training window of the cluster, but at
   // least `margin` × the 95th percentile of all training distances, so a small tight cluster
   // does not flag its own neighbourhood.

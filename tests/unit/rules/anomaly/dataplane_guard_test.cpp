@@ -142,6 +142,7 @@ TEST_CASE("a quarantined pair is cut off from the next burst on; other pairs pas
   Quarantine q;
   q.action = dp::Action::Drop;
   q.pairs.push_back({ip(10), ip(101), 502});
+  q.seal();
   b.cfg.anomaly.quarantine->store(&q, std::memory_order_release);  // what the control thread publishes
   CHECK_FALSE(c.request(modbus_adu(2, 1, {3, 0, 0, 0, 10}), 3 * kSec).forwarded());
   CHECK(b.pipeline.anomaly().quarantine_dropped == 1);
