@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""End-to-end, real peers: examples/rules/packaging-line-s7.yaml enforced by fieldguardd (DPDK
+net_af_packet) between snap7's S7Client (node-snap7, the HMI / engineering station, 198.18.0.1)
+and snap7's own S7Server (the line PLC, 198.18.0.2).
+
+The station reads DB1 (allowed: the recipe bytes come back). PLC STOP and a block download are
+refused: the client sees its job fail, the PLC never sees the request (its CPU stays in RUN,
+snap7's server reports no control or download event), and the audit log has the request with
+verdict "reset" and rule no-plc-stop / no-program-download.
+"""
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from gateway import EXAMPLES_DIR, PEERS_DIR, Gateway, check, require_node_peers, run_test, show, wait_for  # noqa: E402
+
+RULES = os.path.join(EXAMPLES_DIR, "packaging-line-s7.yaml")
+PLC_STOP, REQUEST_DOWNLOAD, READ_VAR = 0x29, 0x1a, 0x04
+
+
+def body():
+    require_node_peers("node-snap7")
+    with Gateway(rules=RULES) as gw:
+        t = gw.t
+        plc = gw.spawn(t.plant, "node", os.path.join(PEERS_DIR, "s7_plc.js"), name="plc")
+        wait_for(lambda: any(e["event"] == "ready" for e in gw.log_lines(plc)), 20, "the S7 server")
+
+        def station(*job):
+            return gw.run_json(t.field, "node", os.path.join(PEERS_DIR, "s7_station.js"), t.plant_ip, *job)
+
+        r = wait_for(lambda: (lambda x: x if x["ok"] else None)(station("dbread", "1", "0", "16")), 20,
+                     "a DB1 read through fieldguardd")
+        print("DBRead DB1.DBB0..15:", r)
+        check(r["data"] == list(range(16)), "DB1 read returned wrong bytes")
+
+        for job in (["stop"], ["download", "5"]):
+            start = time.time()
+            r = station(*job)
+            print(" ".join(job), "->", r, f"({time.time() - start:.1f} s)")
+            check(not r["ok"], f"{job[0]} succeeded through fieldguardd")
+            # A reset fails at once; a silently dropped request would run into snap7's 3 s timeout.
+            check(time.time() - start < 2.5, f"{job[0]} was not refused at once (reset expected)")
+
+        plc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: any(e["event"] == "cpu" for e in gw.log_lines(plc)), 5, "the PLC's CPU status")
+        plc_events = gw.log_lines(plc)
+        show("PLC (snap7 server) events", plc_events)
+        check([e["status"] for e in plc_events if e["event"] == "cpu"][-1] == "run", "the PLC's CPU went to STOP")
+        check(not any(e["event"] in ("control", "download", "upload") for e in plc_events),
+              "a STOP or download request reached the PLC")
+        check(any(e["event"] == "data_read" for e in plc_events), "the PLC saw no read")
+
+        gw.stop()
+        audit = [a for a in gw.audit() if a.get("proto") == "s7comm"]
+        show("events", gw.events())
+        reqs = {f: [a for a in audit if a["src_ip"] == "198.18.0.1" and a["s7comm"].get("function") == f]
+                for f in (READ_VAR, PLC_STOP, REQUEST_DOWNLOAD)}
+        for f, v in reqs.items():
+            show(f"audit: requests with function 0x{f:02x}", v)
+        check(reqs[READ_VAR] and all(a["verdict"] == "allow" and a["rule"] == "read-recipes-and-counters" for a in reqs[READ_VAR]),
+              "the DB read is not audited as allowed by read-recipes-and-counters")
+        check(reqs[PLC_STOP] and all(a["verdict"] == "reset" and a["rule"] == "no-plc-stop" for a in reqs[PLC_STOP]),
+              "PLC STOP is not audited with verdict reset and rule no-plc-stop")
+        check(reqs[REQUEST_DOWNLOAD] and all(a["verdict"] == "reset" and a["rule"] == "no-program-download"
+                                             for a in reqs[REQUEST_DOWNLOAD]),
+              "the download request is not audited with verdict reset and rule no-program-download")
+    print("PASS: S7 DB read passes; PLC STOP and block download reset before the PLC, and audited")
+
+
+if __name__ == "__main__":
+    run_test(body)
