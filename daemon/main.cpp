@@ -6,6 +6,7 @@
 #include "daemon/offline_mode.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pcap_mode.hpp"
+#include "daemon/rules/rule_files.hpp"
 
 int main(int argc, char** argv) {
   using namespace fg::daemon;
@@ -19,6 +20,15 @@ int main(int argc, char** argv) {
   if (!opt.config.empty()) {
     Diagnostics diag;
     if (!load_config_file(opt.config, cfg, diag)) {
+      std::cerr << diag.str();
+      return 1;
+    }
+  }
+  if (!cfg.rules_path.empty()) {
+    // The rule set is part of the configuration: a bad one stops the start (and --check-config).
+    Diagnostics diag;
+    fg::rules::LoadedRules loaded;
+    if (!load_rule_files(cfg, cfg.rules_path, loaded, diag)) {
       std::cerr << diag.str();
       return 1;
     }

@@ -37,6 +37,9 @@ struct Config {
   // flows.holes; unset = wait when bridging live, skip when replaying a capture file.
   std::optional<dp::HolePolicy> holes;
   rules::Acl acl{};
+  // The rule file or directory (docs/RULES.md); "" = no rule set (monitor default or `acl:`).
+  // A relative path is taken from the configuration file's folder.
+  std::string rules_path;
   std::string event_log;
   std::string audit_log;
   std::string control_socket = "/run/fieldguard/control.sock";

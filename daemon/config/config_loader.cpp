@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -185,6 +186,18 @@ void read_control(YamlReader& r, const YAML::Node& n, Config& c) {
   if (auto v = n["group"]) r.string(v, "control.group", c.control_group);
 }
 
+void read_rules_path(YamlReader& r, const YAML::Node& n, const std::string& config_name, Config& c) {
+  if (!r.string(n, "rules", c.rules_path)) return;
+  if (c.rules_path.empty()) {
+    r.error(n, "rules", "empty path, expected a rule file or a directory of *.yaml rule files");
+    return;
+  }
+  // Relative to the configuration file, so a config and its rules can move together.
+  const std::filesystem::path p(c.rules_path);
+  if (p.is_relative() && config_name.find('/') != std::string::npos)
+    c.rules_path = (std::filesystem::path(config_name).parent_path() / p).string();
+}
+
 }  // namespace
 
 bool load_config_text(const std::string& text, const std::string& name, Config& out, Diagnostics& diag) {
@@ -200,7 +213,7 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   YamlReader r(name, diag);
   if (root.IsNull()) return diag.empty() && (out = c, true);
   try {
-    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control"})) {
+    if (r.map(root, "(top level)", {"dataplane", "flows", "policy", "acl", "protocols", "logging", "control", "rules"})) {
       if (auto n = root["dataplane"]) read_dataplane(r, n, c);
       if (auto n = root["flows"]) read_flows(r, n, c);
       if (auto n = root["policy"]) read_policy(r, n, c);
@@ -208,6 +221,9 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
       if (auto n = root["protocols"]) read_protocols(r, n, c);
       if (auto n = root["logging"]) read_logging(r, n, c);
       if (auto n = root["control"]) read_control(r, n, c);
+      if (auto n = root["rules"]) read_rules_path(r, n, name, c);
+      if (root["rules"] && root["acl"])
+        r.error(root["acl"], "acl", "acl: and rules: both set, expected one policy (move the ACL's entries into the rule file)");
     }
   } catch (const YAML::Exception& e) {
     diag.error(name, e.mark.line + 1, e.mark.column + 1, e.msg);
