@@ -61,7 +61,7 @@ def body():
         def requests(function):
             return [p for _c, p in sent if p.from_master and function in p.functions]
 
-        check(len(requests(READ)) >= 2 and all(p.key in at_outstation for p in requests(READ)),
+        check(requests(READ) and all(p.key in at_outstation for p in requests(READ)),
               "a read request did not reach the outstation")
         responses = [p for _c, p in sent if not p.from_master and RESPONSE in p.functions]
         check(any(p.key in at_master for p in responses), "no outstation response reached the master")
