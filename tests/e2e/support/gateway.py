@@ -70,9 +70,17 @@ def wait_for(pred, timeout, what):
     fail("timed out waiting for " + what)
 
 
+def _terminated(signum, _frame):
+    # meson's timeout sends SIGTERM: unwind through the `with Gateway` blocks so that peers and
+    # namespaces are removed all the same.
+    raise SystemExit(f"FAIL: terminated by signal {signum}")
+
+
 def run_test(body):
     """Runs body() and turns a TestFailure into 'FAIL: ...' and exit 1."""
     require_root()
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _terminated)
     try:
         body()
     except TestFailure as e:
