@@ -11,6 +11,7 @@
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
 #include "daemon/live_common.hpp"
+#include "daemon/rules/rule_manager.hpp"
 #include "dataplane/port/dpdk/dpdk_dataplane.hpp"
 
 #ifdef FG_HAVE_SYSTEMD
@@ -23,6 +24,8 @@ namespace {
 
 volatile std::sig_atomic_t g_signal = 0;  // the handler only sets this flag
 extern "C" void on_signal(int sig) { g_signal = sig; }
+volatile std::sig_atomic_t g_hup = 0;  // SIGHUP: reload the rule set
+extern "C" void on_hup(int) { g_hup = 1; }
 
 dp::DpdkOptions dpdk_options(const Options& opt, const Config& cfg) {
   dp::DpdkOptions o;
@@ -59,14 +62,24 @@ int run_live(const Options& opt, const Config& cfg) {
   }
   LogFiles logs;
   if (!logs.open(opt, cfg)) return 1;
-  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(cfg));
+  rules::RuleNames rule_names;
+  RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
 
   dp::DpdkDataplane dpl;
   std::string error;
-  if (!dpl.init(dpdk_options(opt, cfg), &cfg.acl, error)) {
+  if (!dpl.init(dpdk_options(opt, cfg), error)) {
     std::cerr << "fieldguardd: " << error << "\n";
     return 1;
   }
+  RuleManager rule_set(cfg, dpl.rcu(), rule_names);
+  {
+    Diagnostics diag;
+    if (!rule_set.start(diag)) {
+      std::cerr << diag.str();
+      return 1;
+    }
+  }
+  dpl.set_rules_source(rule_set.source());
 
   ControlServer control;
   if (!opt.no_control) {
@@ -79,6 +92,7 @@ int run_live(const Options& opt, const Config& cfg) {
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGHUP, on_hup);
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   const auto started = std::chrono::steady_clock::now();
 
@@ -86,7 +100,12 @@ int run_live(const Options& opt, const Config& cfg) {
   std::vector<std::uint64_t> last_loops(dpl.worker_count(), 0);
   std::uint32_t alive = dpl.worker_count();
   ControlState state;
-  state.status = [&] { return make_status(cfg, "dpdk", started, dpl.worker_count(), alive); };
+  state.status = [&] {
+    StatusInfo s = make_status(cfg, "dpdk", started, dpl.worker_count(), alive);
+    rule_set.fill_status(s);
+    return s;
+  };
+  rule_set.register_commands(state);
   state.stats = [&] { return collect(dpl, writer); };
 
   auto drain = [&] {
@@ -102,6 +121,11 @@ int run_live(const Options& opt, const Config& cfg) {
     while (g_signal == 0) {
       drain();
       control.poll(10, [&](const std::string& line) { return handle_control_request(line, state); });
+      if (g_hup != 0) {
+        g_hup = 0;
+        reload_on_hup(rule_set, writer, opt.quiet);
+      }
+      rule_set.reclaim();
       const auto now = std::chrono::steady_clock::now();
       if (now - last_alive_check > std::chrono::seconds(1)) {
         alive = 0;

@@ -29,4 +29,13 @@ FormatContext format_context_for(const Config& cfg) {
   return fc;
 }
 
+FormatContext format_context_for(const rules::RuleNames& names) {
+  FormatContext fc;
+  fc.rule_ctx = &names;
+  fc.rule_name = [](const void* ctx, std::uint32_t rule) -> std::string {
+    return static_cast<const rules::RuleNames*>(ctx)->name(rule);
+  };
+  return fc;
+}
+
 }  // namespace fg::daemon

@@ -1,6 +1,8 @@
 // Opens the event and audit JSON-lines files named on the command line or in the config.
 #pragma once
 
+#include "rules/compiled/rule_names.hpp"
+
 #include <string>
 
 #include "daemon/config/config.hpp"
@@ -21,5 +23,7 @@ struct LogFiles {
 
 // Resolves ACL rule numbers to names in records.
 FormatContext format_context_for(const Config& cfg);
+// Records name their rule through the rule set's name table (numbers stay valid across reloads).
+FormatContext format_context_for(const rules::RuleNames& names);
 
 }  // namespace fg::daemon

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -230,6 +231,19 @@ bool load_config_text(const std::string& text, const std::string& name, Config& 
   }
   for (const auto& pair : c.pairs)
     if (pair.south == pair.north && !pair.south.empty()) diag.error(name, 0, 0, "dataplane.pairs: port \"" + pair.south + "\" paired with itself");
+  // Each port's pair partner, for rules whose `to:` names a zone (the server's side).
+  c.pipeline.port_peers.assign(std::min<std::size_t>(c.ports.size(), 255), 0xff);
+  for (const auto& pair : c.pairs) {
+    std::size_t s = c.ports.size(), n = c.ports.size();
+    for (std::size_t k = 0; k < c.ports.size(); ++k) {
+      if (c.ports[k].name == pair.south) s = k;
+      if (c.ports[k].name == pair.north) n = k;
+    }
+    if (s < c.pipeline.port_peers.size() && n < c.pipeline.port_peers.size()) {
+      c.pipeline.port_peers[s] = static_cast<std::uint8_t>(n);
+      c.pipeline.port_peers[n] = static_cast<std::uint8_t>(s);
+    }
+  }
   if (!diag.empty()) return false;
   out = std::move(c);
   return true;

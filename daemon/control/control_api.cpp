@@ -37,6 +37,7 @@ std::string handle_control_request(const std::string& line, const ControlState& 
     w.begin_object().field("v", 1).field("ok", true).key("data").begin_object();
     w.field("version", s.version).field("mode", s.mode).field("config", s.config).field("uptime_s", s.uptime_s);
     w.field("workers", s.workers).field("workers_alive", s.workers_alive).field("acl_rules", s.acl_rules);
+    w.field("rules_version", s.rules_version).field("rules", s.rules).field("rules_hash", s.rules_hash);
     w.end_object().end_object();
     return out;
   }

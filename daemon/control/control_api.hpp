@@ -20,6 +20,10 @@ struct StatusInfo {
   std::uint32_t workers = 0;
   std::uint32_t workers_alive = 0;
   std::uint32_t acl_rules = 0;
+  // The rule set in force (docs/RULES.md): version counts reloads, hash identifies the files.
+  std::uint64_t rules_version = 0;
+  std::uint32_t rules = 0;
+  std::string rules_hash;
 };
 
 // What a command handler answers: `data` is a JSON value (object, array, ...) when ok,

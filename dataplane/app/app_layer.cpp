@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dataplane/app/app_events.hpp"
+#include "dataplane/app/policy_events.hpp"
 
 namespace fg::dp {
 
@@ -60,9 +61,45 @@ void AppLayer::on_stream_anomaly(Flow& f, int, const proto::Anomaly& a) noexcept
   raise(a, static_cast<Protocol>(f.app_proto));
 }
 
+namespace {
+std::int64_t function_of(const modbus::Record& r) noexcept { return r.function; }
+std::int64_t function_of(const s7comm::Record& r) noexcept {
+  return r.protocol == Protocol::S7commPlus ? r.plus_function : r.function;
+}
+std::int64_t function_of(const opcua::Record& r) noexcept { return r.service_id; }
+std::int64_t function_of(const dnp3::Record& r) noexcept { return r.app_function; }
+}  // namespace
+
+// Judges the PDU `r` against the rule set; its record and events carry the decision.
+template <class R>
+void AppLayer::judge_record(const R& r) noexcept {
+  verdict_ = base_verdict_;
+  rule_ = base_rule_;
+  if (judge_ == nullptr || cur_flow_ == nullptr) return;
+  const rules::Decision dec = judge_->judge(*cur_flow_, r, cur_response_);
+  if (!dec.judged) return;
+  const bool earlier_drop = pdu_action_ >= Action::Drop;
+  if (dec.action > pdu_action_) {
+    pdu_action_ = dec.action;
+    pdu_rule_ = dec.rule;
+  }
+  if (dec.action >= Action::Drop && cur_tcp_ && !pdu_drop_seq_valid_) {
+    pdu_drop_seq_valid_ = true;
+    pdu_drop_seq_ = cur_pdu_seq_;
+  }
+  // A PDU riding in a packet that an earlier PDU's verdict drops does not arrive either.
+  verdict_ = earlier_drop && dec.action < Action::Drop ? pdu_action_ : dec.action;
+  rule_ = earlier_drop && dec.action < Action::Drop ? pdu_rule_ : dec.rule;
+  if (dec.rate_limited)
+    raise({&policy_events::kRateExceeded, function_of(r), 0}, current_proto_, EventKind::Alert);
+  else if (dec.action != Action::Allow)
+    raise({&policy_events::kRuleMatch, function_of(r), 0}, current_proto_, EventKind::Alert);
+}
+
 template <class R>
 void AppLayer::add_record(const R& r) noexcept {
   ++stats_.pdus[static_cast<int>(r.protocol) & 7];
+  judge_record(r);
   entry_.ctx = ctx_;
   entry_.verdict = verdict_;
   entry_.rule = rule_;
@@ -138,9 +175,15 @@ std::uint32_t AppLayer::parse_stream(Flow& f, int d, proto::Bytes data) noexcept
   const proto::Direction dir = to_direction(f.app_reversed ? 1 - d : d);
   const auto p = static_cast<Protocol>(f.app_proto);
   current_proto_ = p;
+  cur_flow_ = &f;
+  cur_response_ = dir == proto::Direction::ToClient;
+  cur_tcp_ = f.key.proto == 6;
+  // The reassembler has set next_seq past `data`: where `data` starts in the stream.
+  const std::uint32_t data_seq = f.dir[d].next_seq - static_cast<std::uint32_t>(data.size());
   std::uint32_t off = 0;
   while (off < data.size()) {
     const proto::Bytes in = data.subspan(off);
+    cur_pdu_seq_ = data_seq + off;
     proto::ParseResult r;
     switch (p) {
       case Protocol::Modbus: r = modbus::parse(in, dir, modbus_states_.at(f.app_state), *this); break;

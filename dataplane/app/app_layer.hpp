@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dataplane/app/object_pool.hpp"
+#include "dataplane/app/pdu_judge.hpp"
 #include "dataplane/app/records.hpp"
 #include "dataplane/pipeline/packet.hpp"
 #include "dataplane/tcp/tcp_reassembler.hpp"
@@ -55,6 +56,23 @@ class AppLayer final : public StreamConsumer,
     ctx_.port = static_cast<std::uint8_t>(p.in_port);
     verdict_ = verdict;
     rule_ = rule;
+    base_verdict_ = verdict;
+    base_rule_ = rule;
+    pdu_action_ = Action::Allow;
+    pdu_rule_ = 0;
+    pdu_drop_seq_valid_ = false;
+    cur_flow_ = nullptr;
+  }
+
+  // Where each parsed PDU is judged (nullptr: records carry the flow's verdict).
+  void set_judge(PduJudge* judge) noexcept { judge_ = judge; }
+  // The most severe verdict PDUs completed by the current packet received, and its rule.
+  [[nodiscard]] Action pdu_action() const noexcept { return pdu_action_; }
+  [[nodiscard]] std::uint32_t pdu_rule() const noexcept { return pdu_rule_; }
+  // Where the first PDU dropped in the current packet began (TCP sequence number).
+  [[nodiscard]] bool pdu_drop_seq(std::uint32_t& seq) const noexcept {
+    seq = pdu_drop_seq_;
+    return pdu_drop_seq_valid_;
   }
   // The verdict may change while a packet is processed (rules later in the pipeline);
   // records emitted afterwards carry the new one.
@@ -81,6 +99,8 @@ class AppLayer final : public StreamConsumer,
  private:
   template <class R>
   void add_record(const R& r) noexcept;
+  template <class R>
+  void judge_record(const R& r) noexcept;
   bool bind(Flow& f, int d, proto::Bytes data) noexcept;
   std::uint32_t parse_stream(Flow& f, int d, proto::Bytes data) noexcept;
   [[nodiscard]] bool is_rtu_port(const Flow& f) const noexcept;
@@ -95,6 +115,19 @@ class AppLayer final : public StreamConsumer,
   PacketContext ctx_{};
   Action verdict_ = Action::Allow;
   std::uint32_t rule_ = 0;
+  // Per-PDU judging (issue 4): the packet's own verdict, the worst PDU verdict so far, and
+  // the flow, direction and stream position of the PDU being parsed.
+  PduJudge* judge_ = nullptr;
+  Action base_verdict_ = Action::Allow;
+  std::uint32_t base_rule_ = 0;
+  Action pdu_action_ = Action::Allow;
+  std::uint32_t pdu_rule_ = 0;
+  bool pdu_drop_seq_valid_ = false;
+  std::uint32_t pdu_drop_seq_ = 0;
+  Flow* cur_flow_ = nullptr;
+  bool cur_response_ = false;
+  bool cur_tcp_ = false;
+  std::uint32_t cur_pdu_seq_ = 0;
   proto::Protocol current_proto_ = proto::Protocol::None;
   // Anomalies reported since the last record: parsers report a PDU's anomalies before its
   // record, so each record carries those found while parsing it. `entry_` is where records

@@ -12,7 +12,10 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       flows_(cfg.max_flows, cfg.timeouts, this),
       buffers_(cfg.stream_buffers),
       app_(cfg.app, out),
-      reasm_(buffers_, app_, cfg.holes) {}
+      reasm_(buffers_, app_, cfg.holes),
+      policies_(cfg.max_flows) {
+  app_.set_judge(this);
+}
 
 void Pipeline::release(Flow& f) noexcept {
   reasm_.release(f);
@@ -21,7 +24,9 @@ void Pipeline::release(Flow& f) noexcept {
 
 void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_ns) noexcept {
   ++stats_.bursts;
-  const rules::Acl* acl = acl_.load(std::memory_order_acquire);  // acquire: see the whole ACL
+  // One load per burst; acquire: the whole rule set written before its publication is seen.
+  rules_ = rules_src_ != nullptr ? rules_src_->load(std::memory_order_acquire) : nullptr;
+  now_ns_ = now_ns;
   // Three passes so memory latency overlaps work: decode (after prefetching every frame), then
   // key, hash and a prefetch of each flow's table slot, then the per-packet work, which
   // prefetches the next packet's flow entry.
@@ -36,7 +41,7 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
   }
   for (std::uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n && has_key_[i + 1]) flows_.prefetch_flow(hashes_[i + 1]);
-    process_one(*pkts[i], i, acl, now_ns);
+    process_one(*pkts[i], i, now_ns);
   }
 }
 
@@ -51,7 +56,7 @@ void Pipeline::apply(Packet& p, Action a) noexcept {
   }
 }
 
-void Pipeline::process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept {
+void Pipeline::process_one(Packet& p, std::uint16_t i, std::uint64_t now_ns) noexcept {
   ++stats_.rx_packets;
   stats_.rx_bytes += p.len;
   p.verdict = Action::Allow;
@@ -67,7 +72,7 @@ void Pipeline::process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, st
     if (!p.forwarded()) p.reason = DropReason::Malformed;
   } else if (m.l3 == L3::Ipv4 || m.l3 == L3::Ipv6) {
     ++(m.l3 == L3::Ipv4 ? stats_.ipv4 : stats_.ipv6);
-    process_ip(p, i, acl, now_ns);
+    process_ip(p, i, now_ns);
   } else if (m.l3 == L3::Arp) {
     ++stats_.arp;
     apply(p, cfg_.arp);
@@ -86,14 +91,18 @@ void Pipeline::process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, st
   }
 }
 
-Flow* Pipeline::flow_for(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns,
-                         bool& created) noexcept {
+Flow* Pipeline::flow_for(Packet& p, std::uint16_t i, std::uint64_t now_ns, bool& created) noexcept {
   const PacketMeta& m = p.meta;
   const FlowKey& key = keys_[i];
   const std::uint64_t hash = hashes_[i];
   const bool from_lo = from_lo_[i];
   Flow* f = flows_.find(key, hash);
-  if (f != nullptr) return f;
+  if (f != nullptr) {
+    // A flow judged under an older rule set is judged again under the new one, at its next
+    // packet: a reload applies to running flows too.
+    if (rules_ != nullptr && policy(*f).set_id != rules_->id()) judge_flow(*f, p, from_lo);
+    return f;
+  }
 
   const bool tcp = m.l4 == L4::Tcp;
   f = flows_.insert(key, hash, now_ns, tcp ? FlowClass::Embryonic : FlowClass::Datagram);
@@ -106,23 +115,86 @@ Flow* Pipeline::flow_for(Packet& p, std::uint16_t i, const rules::Acl* acl, std:
     // (a server's reply seen first, or an unsolicited report).
     f->client_is_lo = m.sport >= m.dport ? from_lo : !from_lo;
   }
-  // The ACL judges the flow once, as the client sent it.
-  if (acl != nullptr) {
-    PacketMeta as_client = m;
-    if (from_lo != f->client_is_lo) {
-      std::swap(as_client.src, as_client.dst);
-      std::swap(as_client.sport, as_client.dport);
-    }
-    const rules::Acl::Match match = acl->match(as_client);
-    f->action = static_cast<std::uint8_t>(match.action);
-    f->rule = match.rule;
+  rules::FlowPolicy& fp = policy(*f);
+  fp.set_id = 0;
+  fp.drop_dirs = 0;
+  if (rules_ != nullptr) {
+    judge_flow(*f, p, from_lo);
   } else {
     f->action = static_cast<std::uint8_t>(Action::Allow);
+    f->rule = 0;
   }
   return f;
 }
 
-void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept {
+void Pipeline::judge_flow(Flow& f, const Packet& p, bool from_lo) noexcept {
+  const PacketMeta& m = p.meta;
+  // The rules judge the flow as its client sent it: client = source.
+  const bool from_client = from_lo == f.client_is_lo;
+  rules::FlowTuple t;
+  t.client = from_client ? m.src : m.dst;
+  t.server = from_client ? m.dst : m.src;
+  t.client_port = from_client ? m.sport : m.dport;
+  t.server_port = from_client ? m.dport : m.sport;
+  t.ip_proto = m.ip_proto;
+  const std::uint8_t in = p.in_port < 255 ? static_cast<std::uint8_t>(p.in_port) : rules::kNoInterface;
+  const std::uint8_t peer = in < cfg_.port_peers.size() ? cfg_.port_peers[in] : rules::kNoInterface;
+  t.client_if = from_client ? in : peer;
+  t.server_if = from_client ? peer : in;
+  rules::FlowPolicy& fp = policy(f);
+  rules_->judge_flow(t, fp);
+  ++rule_stats_.flows_judged;
+  // Without parsers no PDU can be judged: the flow's own rule decides everything.
+  const rules::Decision d = cfg_.inspect ? rules::CompiledRules::flow_decision(fp)
+                                         : rules::Decision{fp.fall_action, fp.fall_rule, true, false, false};
+  f.action = static_cast<std::uint8_t>(d.action);
+  f.rule = d.rule;
+}
+
+template <class R>
+rules::Decision Pipeline::judge_pdu(Flow& f, const R& r, bool response) noexcept {
+  if (rules_ == nullptr) return {};
+  rules::FlowPolicy& fp = policy(f);
+  if (fp.set_id != rules_->id()) return {};  // judged by no set yet (cannot happen mid-packet)
+  ++rule_stats_.pdus_judged;
+  const rules::Decision d = rules_->judge(r, response, fp, now_ns_, rule_stats_.match);
+  if (d.rate_limited) ++rule_stats_.rate_limited;
+  return d;
+}
+
+rules::Decision Pipeline::judge(Flow& f, const modbus::Record& r, bool response) noexcept { return judge_pdu(f, r, response); }
+rules::Decision Pipeline::judge(Flow& f, const s7comm::Record& r, bool response) noexcept { return judge_pdu(f, r, response); }
+rules::Decision Pipeline::judge(Flow& f, const opcua::Record& r, bool response) noexcept { return judge_pdu(f, r, response); }
+rules::Decision Pipeline::judge(Flow& f, const dnp3::Record& r, bool response) noexcept { return judge_pdu(f, r, response); }
+
+void Pipeline::apply_pdu_verdict(Packet& p, Flow& f, int d) noexcept {
+  const Action a = app_.pdu_action();
+  if (a == Action::Allow) return;
+  if (a == Action::Alert) {
+    ++rule_stats_.pdu_alerts;
+    if (p.verdict == Action::Allow) p.verdict = Action::Alert;
+    return;
+  }
+  // Drop, reset, block: the packet completing the PDU does not leave, so the PDU never
+  // reaches its destination complete.
+  ++rule_stats_.pdu_drops;
+  apply(p, a);
+  if (a == Action::Reset || a == Action::Block) {
+    f.verdict = FlowVerdict::Block;
+    return;
+  }
+  std::uint32_t seq = 0;
+  if (p.meta.l4 == L4::Tcp && app_.pdu_drop_seq(seq)) {
+    // The reassembler has consumed the PDU's bytes: a retransmission would look like old data
+    // and pass. Dropping everything from the PDU's first byte on in this direction makes the
+    // drop stick (the sender retransmits until it gives up or resets).
+    rules::FlowPolicy& fp = policy(f);
+    if (!(fp.drop_dirs >> d & 1) || static_cast<std::int32_t>(seq - fp.drop_seq[d]) < 0) fp.drop_seq[d] = seq;
+    fp.drop_dirs = static_cast<std::uint8_t>(fp.drop_dirs | 1u << d);
+  }
+}
+
+void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noexcept {
   const PacketMeta& m = p.meta;
   if (m.flags & kMetaFragment) ++stats_.fragments;
   switch (m.l4) {
@@ -135,7 +207,7 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std
 
   const bool from_lo = from_lo_[i];
   bool created = false;
-  Flow* f = flow_for(p, i, acl, now_ns, created);
+  Flow* f = flow_for(p, i, now_ns, created);
   if (f == nullptr) {
     ++stats_.untracked;
     app_.begin_packet(p, cfg_.table_full, 0);
@@ -153,6 +225,19 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std
     p.reason = DropReason::Blocked;
     flows_.touch(*f, now_ns, f->cls);
     return;
+  }
+
+  // A PDU of this direction was dropped: nothing from its first byte on may pass, or its
+  // retransmission would (see apply_pdu_verdict).
+  if (m.l4 == L4::Tcp && (policy(*f).drop_dirs >> d & 1)) {
+    const std::uint32_t end = m.tcp_seq + m.payload_len + ((m.tcp_flags & kTcpFin) ? 1u : 0u);
+    if (static_cast<std::int32_t>(end - policy(*f).drop_seq[d]) > 0) {
+      p.verdict = Action::Drop;
+      p.reason = DropReason::Policy;
+      ++rule_stats_.sticky_drops;
+      flows_.touch(*f, now_ns, f->cls);
+      return;
+    }
   }
 
   const auto action = static_cast<Action>(f->action);
@@ -192,6 +277,21 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std
     cls = tcp_flow_class(f->tcp);
   } else if (m.l4 == L4::Udp && has_l4 && cfg_.inspect && p.forwarded() && m.payload_len > 0) {
     app_.on_datagram(*f, d, proto::Bytes(p.data + m.payload_offset, m.payload_len));
+  }
+  if (rules_ != nullptr && p.forwarded()) {
+    apply_pdu_verdict(p, *f, d);
+    // A flow judged per PDU carrying data no parser reads (not industrial, or framing lost)
+    // gets the verdict of its own rule: the protocol rules cannot vouch for it.
+    const rules::FlowPolicy& fp = policy(*f);
+    const auto st = static_cast<AppStatus>(f->app_status);
+    // IP fragments are not reassembled, so a PDU inside one cannot be judged either.
+    const bool unjudged = st == AppStatus::NotIndustrial || st == AppStatus::GaveUp || (m.flags & kMetaFragment);
+    if (p.forwarded() && (m.payload_len > 0 || (m.flags & kMetaFragment)) && fp.inspect() && unjudged &&
+        fp.fall_action != Action::Allow && fp.fall_action != Action::Alert) {
+      ++rule_stats_.not_industrial_drops;
+      apply(p, fp.fall_action);
+      if (fp.fall_action != Action::Drop) f->verdict = FlowVerdict::Block;
+    }
   }
   flows_.touch(*f, now_ns, cls);
 }

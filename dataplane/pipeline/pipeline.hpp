@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "dataplane/app/app_layer.hpp"
 #include "dataplane/flow/flow_table.hpp"
@@ -11,7 +12,8 @@
 #include "dataplane/pipeline/worker_stats.hpp"
 #include "dataplane/tcp/stream_buffer.hpp"
 #include "dataplane/tcp/tcp_reassembler.hpp"
-#include "rules/acl/acl.hpp"
+#include "rules/compiled/compiled_rules.hpp"
+#include "rules/compiled/flow_policy.hpp"
 
 namespace fg::dp {
 
@@ -26,9 +28,24 @@ struct PipelineConfig {
   Action malformed = Action::Allow;      // frames decode rejects
   Action table_full = Action::Allow;     // new flows when no entry can be had
   bool inspect = true;                   // run the protocol parsers
+  // The pair partner of each input port (Packet::in_port), 0xff for none: the port a flow's
+  // server is behind, for rules whose `to:` names a zone.
+  std::vector<std::uint8_t> port_peers;
 };
 
-class Pipeline final : private FlowReleaser {
+// What the rule set did on this worker (rules.* counters).
+struct RuleStats {
+  std::uint64_t flows_judged = 0;     // flows judged by L3/L4 (new, or after a reload)
+  std::uint64_t pdus_judged = 0;
+  std::uint64_t pdu_alerts = 0;
+  std::uint64_t pdu_drops = 0;        // PDUs whose verdict was drop, reset or block
+  std::uint64_t rate_limited = 0;
+  std::uint64_t sticky_drops = 0;     // segments at/after a dropped PDU (retransmissions too)
+  std::uint64_t not_industrial_drops = 0;  // data no parser claimed, on a flow judged per PDU
+  rules::MatchStats match{};
+};
+
+class Pipeline final : private FlowReleaser, private PduJudge {
  public:
   Pipeline(const PipelineConfig& cfg, RecordOutput& out);
 
@@ -38,22 +55,35 @@ class Pipeline final : private FlowReleaser {
   // Expires idle flows; call between bursts.
   void housekeeping(std::uint64_t now_ns) noexcept { flows_.expire(now_ns, 64); }
 
-  // The ACL in force; swapped by the control plane (issue 4 brings RCU rule sets). The
-  // pointer is read once per burst.
-  void set_acl(const rules::Acl* acl) noexcept { acl_.store(acl, std::memory_order_release); }
+  // Where the rule set in force is published (Snapshot<CompiledRules>::slot()): read once per
+  // burst. nullptr, or a null rule set, forwards everything (monitor).
+  void set_rules_source(const std::atomic<const rules::CompiledRules*>* source) noexcept { rules_src_ = source; }
 
   [[nodiscard]] const WorkerStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const FlowTable& flows() const noexcept { return flows_; }
   [[nodiscard]] const ReassemblyStats& reassembly() const noexcept { return reasm_.stats(); }
   [[nodiscard]] const AppStats& app() const noexcept { return app_.stats(); }
   [[nodiscard]] const StreamBufferPool& buffers() const noexcept { return buffers_; }
+  [[nodiscard]] const RuleStats& rule_stats() const noexcept { return rule_stats_; }
 
  private:
   void release(Flow& f) noexcept override;
-  void process_one(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
-  void process_ip(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns) noexcept;
-  Flow* flow_for(Packet& p, std::uint16_t i, const rules::Acl* acl, std::uint64_t now_ns, bool& created) noexcept;
+  void process_one(Packet& p, std::uint16_t i, std::uint64_t now_ns) noexcept;
+  void process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noexcept;
+  Flow* flow_for(Packet& p, std::uint16_t i, std::uint64_t now_ns, bool& created) noexcept;
   void apply(Packet& p, Action a) noexcept;
+  // Judges the flow by L3/L4 under the current rule set (new flow, or judged by an older set).
+  void judge_flow(Flow& f, const Packet& p, bool from_lo) noexcept;
+  // Applies what the PDUs completed by this packet were judged (drop sticks on TCP).
+  void apply_pdu_verdict(Packet& p, Flow& f, int d) noexcept;
+  [[nodiscard]] rules::FlowPolicy& policy(const Flow& f) noexcept { return policies_[flows_.index_of(f)]; }
+
+  template <class R>
+  rules::Decision judge_pdu(Flow& f, const R& r, bool response) noexcept;
+  rules::Decision judge(Flow& f, const modbus::Record& r, bool response) noexcept override;
+  rules::Decision judge(Flow& f, const s7comm::Record& r, bool response) noexcept override;
+  rules::Decision judge(Flow& f, const opcua::Record& r, bool response) noexcept override;
+  rules::Decision judge(Flow& f, const dnp3::Record& r, bool response) noexcept override;
 
   PipelineConfig cfg_;
   RecordOutput& out_;
@@ -61,7 +91,11 @@ class Pipeline final : private FlowReleaser {
   StreamBufferPool buffers_;
   AppLayer app_;
   TcpReassembler reasm_;
-  std::atomic<const rules::Acl*> acl_{nullptr};
+  const std::atomic<const rules::CompiledRules*>* rules_src_ = nullptr;
+  const rules::CompiledRules* rules_ = nullptr;  // this burst's rule set
+  std::uint64_t now_ns_ = 0;                     // this burst's time, for rate limits
+  std::vector<rules::FlowPolicy> policies_;      // by flow index
+  RuleStats rule_stats_{};
   WorkerStats stats_{};
   // Per-burst scratch: each packet's flow key, hash and which endpoint sent it.
   FlowKey keys_[kMaxBurst];

@@ -23,6 +23,9 @@ class Snapshot {
   // Worker side: the table in force (nullptr before the first publish). Acquire: the
   // whole table written before publish is visible.
   [[nodiscard]] const T* get() const noexcept { return current_.load(std::memory_order_acquire); }
+  // The published pointer itself, for readers that load it once per burst without this
+  // header (the pipeline); they must read it with memory_order_acquire, as get() does.
+  [[nodiscard]] const std::atomic<const T*>& slot() const noexcept { return current_; }
 
   // Control side: makes `next` current; the previous one is retired, freed by reclaim().
   void publish(std::unique_ptr<const T> next) {

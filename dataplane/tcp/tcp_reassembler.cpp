@@ -37,9 +37,11 @@ void TcpReassembler::segment(Flow& f, int d, std::uint32_t seq, proto::Bytes pay
         ++stats_.in_order;
         const bool gap = s.gap;
         s.gap = false;
+        // Set before the consumer runs: it finds where `payload` starts as next_seq - size
+        // (as for buffered delivery), to know where each PDU begins.
+        s.next_seq = seq + static_cast<std::uint32_t>(payload.size());
         std::uint32_t used = consumer_.on_stream(f, d, payload, gap);
         if (used > payload.size()) used = static_cast<std::uint32_t>(payload.size());
-        s.next_seq = seq + static_cast<std::uint32_t>(payload.size());
         if (used < payload.size()) {
           start_buffer(f, d, seq + used);
           if (s.stream_buf != kNoIndex) {

@@ -92,7 +92,11 @@ std::uint64_t DpdkDataplane::now_ns() const noexcept {
   return static_cast<std::uint64_t>(static_cast<unsigned __int128>(t) * 1'000'000'000ull / tsc_hz_);
 }
 
-bool DpdkDataplane::init(const DpdkOptions& opt, const rules::Acl* acl, std::string& error) {
+void DpdkDataplane::set_rules_source(const std::atomic<const rules::CompiledRules*>* source) noexcept {
+  for (auto& w : workers_) w->pipeline.set_rules_source(source);
+}
+
+bool DpdkDataplane::init(const DpdkOptions& opt, std::string& error) {
   std::vector<std::string> args = {"fieldguardd"};
   args.insert(args.end(), opt.eal_args.begin(), opt.eal_args.end());
   // DPDK 22.11 turns --no-huge into legacy memory mode, which it refuses together with
@@ -125,7 +129,6 @@ bool DpdkDataplane::init(const DpdkOptions& opt, const rules::Acl* acl, std::str
   for (unsigned i = 0; i < n_workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(opt.pipeline, i));
     workers_.back()->owner = this;
-    workers_.back()->pipeline.set_acl(acl);
   }
   unsigned wi = 0;
   unsigned lcore;

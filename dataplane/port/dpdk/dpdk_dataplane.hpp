@@ -42,7 +42,10 @@ class DpdkDataplane {
   DpdkDataplane& operator=(const DpdkDataplane&) = delete;
 
   // EAL, mempools, ports, queues, pipelines. False with `error` set on failure.
-  bool init(const DpdkOptions& opt, const rules::Acl* acl, std::string& error);
+  bool init(const DpdkOptions& opt, std::string& error);
+  // Where every worker reads the rule set in force (Snapshot<CompiledRules>::slot() on rcu()).
+  // Call after init(), before start().
+  void set_rules_source(const std::atomic<const rules::CompiledRules*>* source) noexcept;
   // Launches the workers of the other lcores and returns at once.
   void start();
   // Runs the main lcore's worker in the calling (EAL main) thread until a stop is requested.

@@ -1,0 +1,14 @@
+// Events the rule set raises per PDU (docs/EVENTS.md): the rule that matched is the event's
+// "rule", its action the event's "action".
+#pragma once
+
+#include "protocols/common/anomaly.hpp"
+
+namespace fg::dp::policy_events {
+
+inline constexpr proto::AnomalyKind kRuleMatch{"policy.rule_match", proto::Severity::Medium,
+    "PDU matched a rule whose action is not allow (function {0})"};
+inline constexpr proto::AnomalyKind kRateExceeded{"policy.rate_exceeded", proto::Severity::Medium,
+    "PDU over its rule's rate limit: the rule's rate_action applies (function {0})"};
+
+}  // namespace fg::dp::policy_events
