@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from gateway import EXAMPLES_DIR, PEERS_DIR, Gateway, check, fail, run_test, show, wait_for  # noqa: E402
+from gateway import EXAMPLES_DIR, PEERS_DIR, Gateway, check, fail, rule_alerts, run_test, show, wait_for  # noqa: E402
 
 RULES = os.path.join(EXAMPLES_DIR, "water-plant-modbus.yaml")
 SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "modbus_server.py")
@@ -64,7 +64,9 @@ def body():
 
         gw.stop()
         audit, events = gw.audit(), gw.events()
-        show("events", events)
+        alerts = rule_alerts(events, "no-other-writes", "drop")
+        show("events: no-other-writes", alerts)
+        check(len(alerts) >= len(refused), f"{len(alerts)} policy.rule_match events for no-other-writes, expected {len(refused)}")
 
         reads = requests(audit, 3, 40)
         show("audit: read 40", reads[:1])

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from gateway import EXAMPLES_DIR, PEERS_DIR, Gateway, check, require_node_peers, run_test, show, wait_for  # noqa: E402
+from gateway import EXAMPLES_DIR, PEERS_DIR, Gateway, check, require_node_peers, rule_alerts, run_test, show, wait_for  # noqa: E402
 
 RULES = os.path.join(EXAMPLES_DIR, "opcua-historian.yaml")
 READ, WRITE, CALL = 631, 673, 712  # OPC UA request type ids (Part 6, NodeIds.csv)
@@ -31,7 +31,7 @@ def body():
 
         def client(*op):
             start = time.time()
-            r = gw.run_json(t.field, "node", os.path.join(PEERS_DIR, "opcua_client.js"), url, pki, *op, timeout=40)
+            r = gw.run_json(t.field, "node", os.path.join(PEERS_DIR, "opcua_client.js"), url, pki, *op, timeout=60)
             print(" ".join(op), "->", r, f"({time.time() - start:.1f} s)")
             return r
 
@@ -50,7 +50,9 @@ def body():
 
         gw.stop()
         audit = [a for a in gw.audit() if a.get("proto") == "opcua" and a["src_ip"] == "198.18.0.1"]
-        show("events", gw.events())
+        alerts = rule_alerts(gw.events(), "historian-never-writes", "reset")
+        show("events: historian-never-writes", alerts)
+        check(len(alerts) >= 2, "no policy.rule_match event for the refused Write and Call")
         by_service = {s: [a for a in audit if a["opcua"].get("service_id") == s] for s in (READ, WRITE, CALL)}
         for s, v in by_service.items():
             show(f"audit: service {s}", v)

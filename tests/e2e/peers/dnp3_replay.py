@@ -5,7 +5,7 @@ the capture's order, so that fieldguardd sees both directions of a real session.
 The capture is rewritten first (scapy): master -> 198.18.0.1, outstation -> 198.18.0.2 (the
 addresses the rule file names), MACs set to locally administered ones that no namespace owns (so
 the namespaces' kernels ignore the replayed frames instead of answering them with RSTs), checksums
-recomputed. Nothing else changes: TCP sequence numbers, DNP3 link frames and CRCs are as recorded.
+recomputed (and, where a test asks, the master's ephemeral port). Nothing else changes: TCP sequence numbers, DNP3 link frames and CRCs are as recorded.
 
 What crossed is captured by dumpcap in the receiving namespaces and compared packet by packet
 (TCP sequence number + payload) with what was sent.
@@ -51,9 +51,10 @@ def dnp3_functions(capture):
     return funcs
 
 
-def prepare(capture, workdir):
+def prepare(capture, workdir, master_port=None):
     """Rewrites the capture; returns (packets, runs) where runs are [(from_master, pcap_path)] of
-    consecutive packets sent by the same side."""
+    consecutive packets sent by the same side. master_port, when given, replaces the master's
+    TCP port."""
     funcs = dnp3_functions(capture)
     frames = rdpcap(capture)
     packets = []
@@ -63,6 +64,11 @@ def prepare(capture, workdir):
         from_master = f[TCP].dport == DNP3_PORT
         ip = f[IP].copy()
         ip.src, ip.dst = (MASTER_IP, OUTSTATION_IP) if from_master else (OUTSTATION_IP, MASTER_IP)
+        if master_port is not None:
+            if from_master:
+                ip[TCP].sport = master_port
+            else:
+                ip[TCP].dport = master_port
         del ip.chksum
         del ip[TCP].chksum
         src, dst = (MASTER_MAC, OUTSTATION_MAC) if from_master else (OUTSTATION_MAC, MASTER_MAC)

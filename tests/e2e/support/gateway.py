@@ -13,6 +13,7 @@ out, whatever happened; fieldguardd's own log is printed when the test fails.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -95,6 +96,7 @@ class Gateway:
         self.work = tempfile.mkdtemp(prefix="fg-e2e-rules-")
         self.t = Topology()
         self.procs = []
+        self.captures = []
         self.fg = None
         self.ok = False
         self.paths = {n: os.path.join(self.work, n) for n in
@@ -163,7 +165,10 @@ dataplane:
                 p.kill()
                 p.wait()
         self.t.__exit__(None, None, None)
-        if exc_type is not None:
+        if exc_type is None:
+            shutil.rmtree(self.work, ignore_errors=True)
+        else:
+            print(f"---- kept {self.work} (config, audit, events, peer logs, captures) ----")
             print("---- fieldguardd log ----")
             try:
                 print(open(self.paths["fieldguardd.log"]).read()[-4000:])
@@ -202,6 +207,25 @@ dataplane:
                     out.append(json.loads(ln))
         return out
 
+    def capture(self, ns, iface, name):
+        """Starts dumpcap on iface in namespace ns (what that namespace receives and sends);
+        returns the pcap path, complete after stop_captures()."""
+        path = os.path.join(self.work, name + ".pcap")
+        p = self.spawn(ns, "dumpcap", "-P", "-i", iface, "-w", path, name="dumpcap-" + name)
+        wait_for(lambda: "Capturing on" in open(p.log_path).read() or p.poll() is not None, 15, "dumpcap on " + iface)
+        if p.poll() is not None:
+            fail("dumpcap failed: " + open(p.log_path).read())
+        self.captures.append(p)
+        return path
+
+    def stop_captures(self):
+        time.sleep(0.3)  # the last packets to reach the interface
+        for p in self.captures:
+            p.send_signal(signal.SIGTERM)
+        for p in self.captures:
+            p.wait(timeout=10)
+        self.captures = []
+
     def ctl(self, *args):
         return subprocess.run([FIELDGUARDCTL, "-s", self.paths["control.sock"], *args], capture_output=True, text=True)
 
@@ -222,6 +246,12 @@ dataplane:
     def summary(self):
         with open(self.paths["summary.json"]) as f:
             return json.load(f)
+
+
+def rule_alerts(events, rule, action):
+    """The alert events fieldguardd raised when rule `rule` (action `action`) decided a PDU."""
+    return [e for e in events if e.get("event") == "alert" and e.get("name") == "policy.rule_match"
+            and e.get("rule") == rule and e.get("action") == action]
 
 
 def show(title, records):
