@@ -31,7 +31,7 @@ async function main() {
   await server.initialize();
   const addressSpace = server.engine.addressSpace;
   const ns = addressSpace.getOwnNamespace();
-  const plant = ns.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "FilterPlant" });
+  const plant = ns.addObject({ organizedBy: addressSpace.rootFolder.objects, nodeId: "s=FilterPlant", browseName: "FilterPlant" });
 
   let setpoint = 1.5;  // mg/l chlorine
   ns.addVariable({

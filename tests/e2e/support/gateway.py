@@ -189,13 +189,17 @@ dataplane:
     def run(self, ns, *cmd, timeout=30, cwd=None):
         return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
-    def run_json(self, ns, *cmd, timeout=30, cwd=None):
-        """Runs a peer that prints one JSON line as its last line; returns that object."""
+    def run_jsonl(self, ns, *cmd, timeout=30, cwd=None):
+        """Runs a peer that prints one JSON line per result; returns them."""
         r = self.run(ns, *cmd, timeout=timeout, cwd=cwd)
-        lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+        lines = [json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("{")]
         if not lines:
             fail(f"{' '.join(cmd)} printed no result (exit {r.returncode}):\n{r.stdout}\n{r.stderr}")
-        return json.loads(lines[-1])
+        return lines
+
+    def run_json(self, ns, *cmd, timeout=30, cwd=None):
+        """Runs a peer that prints one JSON line as its last line; returns that object."""
+        return self.run_jsonl(ns, *cmd, timeout=timeout, cwd=cwd)[-1]
 
     @staticmethod
     def log_lines(proc):
