@@ -28,6 +28,16 @@ void add_worker(RunSummary& s, const dp::Pipeline& p) {
   s.tcp_retransmitted += p.reassembly().retransmitted;
   s.tcp_out_of_order += p.reassembly().out_of_order;
   for (std::size_t i = 0; i < s.pdus.size(); ++i) s.pdus[i] += p.app().pdus[i];
+  const dp::RuleStats& r = p.rule_stats();
+  s.rules.flows_judged += r.flows_judged;
+  s.rules.pdus_judged += r.pdus_judged;
+  s.rules.pdu_alerts += r.pdu_alerts;
+  s.rules.pdu_drops += r.pdu_drops;
+  s.rules.rate_limited += r.rate_limited;
+  s.rules.sticky_drops += r.sticky_drops;
+  s.rules.not_industrial_drops += r.not_industrial_drops;
+  s.rules.match.overflow_scans += r.match.overflow_scans;
+  s.rules.match.rate_untracked += r.match.rate_untracked;
 }
 
 std::string format_summary(const RunSummary& s, const std::string& title) {
@@ -83,6 +93,12 @@ std::string summary_json(const RunSummary& s) {
   for (proto::Protocol p : kProtocols) w.field(proto::protocol_name(p), s.pdus[static_cast<int>(p)]);
   w.end_object();
   w.field("events", s.events).field("audit_records", s.audit_records).field("records_lost", s.records_lost);
+  w.key("rules").begin_object();
+  w.field("flows_judged", s.rules.flows_judged).field("pdus_judged", s.rules.pdus_judged);
+  w.field("pdu_alerts", s.rules.pdu_alerts).field("pdu_drops", s.rules.pdu_drops).field("rate_limited", s.rules.rate_limited);
+  w.field("sticky_drops", s.rules.sticky_drops).field("not_industrial_drops", s.rules.not_industrial_drops);
+  w.field("overflow_scans", s.rules.match.overflow_scans).field("rate_untracked", s.rules.match.rate_untracked);
+  w.end_object();
   w.field("seconds", s.seconds);
   w.end_object();
   out += '\n';

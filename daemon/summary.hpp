@@ -26,6 +26,7 @@ struct RunSummary {
   std::uint64_t events = 0;
   std::uint64_t audit_records = 0;
   std::uint64_t records_lost = 0;   // ring full (live mode)
+  dp::RuleStats rules{};            // the rule set's counters (rules.*), summed over workers
   double seconds = 0;
 };
 

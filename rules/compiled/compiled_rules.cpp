@@ -55,9 +55,11 @@ void CompiledRules::judge_flow(const FlowTuple& t, FlowPolicy& fp) const noexcep
     const CompiledRule& r = rules_[fp.fallthrough - 1];
     fp.fall_action = r.action;
     fp.fall_rule = r.name_id;
+    fp.protect = r.protect;
   } else {
     fp.fall_action = default_action_;
     fp.fall_rule = 0;
+    fp.protect = false;
   }
 }
 

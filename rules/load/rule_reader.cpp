@@ -220,8 +220,15 @@ bool read_rule(daemon::YamlReader& r, const YAML::Node& n, const std::string& pa
     std::string ignored;
     r.string(v, path + ".description", ignored);
   }
-  if (auto v = n["action"]) r.action(v, path + ".action", out.action);
-  else r.error(n, path, "missing \"action\" (allow, alert, drop, reset or block)");
+  if (auto v = n["action"]; v && v.IsScalar() && v.Scalar() == "protect") {
+    // `action: protect` = allow, and carry what is allowed inside the ESP tunnel upstream.
+    out.action = dp::Action::Allow;
+    out.protect = true;
+  } else if (v) {
+    r.action(v, path + ".action", out.action);
+  } else {
+    r.error(n, path, "missing \"action\" (allow, alert, drop, reset or block)");
+  }
   if (auto v = n["from"]) read_endpoints(r, v, path + ".from", out.from);
   if (auto v = n["to"]) read_endpoints(r, v, path + ".to", out.to);
   if (auto v = n["proto"]) {
