@@ -45,6 +45,8 @@ def body():
                                                 master_port=MASTER_PORTS.get(c))
             dnp3_replay.replay(gw, runs)
             sent += [(c, p) for p in packets]
+        st = gw.stats()
+        check(st["rules"]["pdu_drops"] >= 2, f"stats count {st['rules']['pdu_drops']} PDU drops, expected 2")
         gw.stop_captures()
         gw.stop()
 

@@ -62,6 +62,8 @@ def body():
         r = station("read", "200", "1")
         check(r["ok"] and r["registers"] == [200], f"register 200 is {r.get('registers')}, expected [200]")
 
+        st = gw.stats()
+        check(st["rules"]["pdu_drops"] >= len(refused), f"stats count {st['rules']['pdu_drops']} PDU drops, expected {len(refused)}")
         gw.stop()
         audit, events = gw.audit(), gw.events()
         alerts = rule_alerts(events, "no-other-writes", "drop")

@@ -48,6 +48,8 @@ def body():
         show("OPC UA server log", server_log)
         check(not any(e["event"] in ("write", "call") for e in server_log), "a Write or Call reached the server")
 
+        st = gw.stats()
+        check(st["resets_sent"] >= 2, f"stats count {st['resets_sent']} resets sent, expected at least 2")
         gw.stop()
         audit = [a for a in gw.audit() if a.get("proto") == "opcua" and a["src_ip"] == "198.18.0.1"]
         alerts = rule_alerts(gw.events(), "historian-never-writes", "reset")

@@ -60,6 +60,8 @@ def body():
               "a STOP or download request reached the PLC")
         check(any(e["event"] == "data_read" for e in plc_events), "the PLC saw no read")
 
+        st = gw.stats()
+        check(st["resets_sent"] >= 2, f"stats count {st['resets_sent']} resets sent, expected at least 2")
         gw.stop_captures()
         gw.stop()
         audit = [a for a in gw.audit() if a.get("proto") == "s7comm"]

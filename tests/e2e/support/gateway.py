@@ -142,6 +142,14 @@ dataplane:
         wait_for(lambda: os.path.exists(p["control.sock"]) or self.fg.poll() is not None, 30, "fieldguardd's control socket")
         if self.fg.poll() is not None:
             fail("fieldguardd exited early:\n" + open(p["fieldguardd.log"]).read())
+        if self.rules:
+            # The daemon runs the file this test is about, as the operator would check it.
+            r = self.ctl("--json", "rules", "show")
+            check(r.returncode == 0, f"fieldguardctl rules show: {r.stdout} {r.stderr}")
+            shown = json.loads(r.stdout)["data"]
+            print(f"fieldguardctl rules show: {shown['rules']} rules from {shown['source']}, "
+                  f"default {shown['default_action']}, hash {shown['hash']}")
+            check(os.path.samefile(shown["source"], self.rules), f"the daemon runs {shown['source']}, not {self.rules}")
 
     def stop(self):
         """Stops fieldguardd (SIGTERM), which flushes the audit and event logs and the summary."""
@@ -229,6 +237,14 @@ dataplane:
         for p in self.captures:
             p.wait(timeout=10)
         self.captures = []
+
+    def stats(self):
+        """fieldguardctl --json stats: the daemon's counters (dropped_by, resets_sent, rules.*)."""
+        r = self.ctl("--json", "stats")
+        check(r.returncode == 0, f"fieldguardctl stats: {r.stdout} {r.stderr}")
+        data = json.loads(r.stdout)["data"]
+        print("fieldguardctl stats:", json.dumps({k: data.get(k) for k in ("forwarded", "dropped_by", "resets_sent", "rules")}))
+        return data
 
     def ctl(self, *args):
         return subprocess.run([FIELDGUARDCTL, "-s", self.paths["control.sock"], *args], capture_output=True, text=True)
