@@ -8,7 +8,7 @@ real peers (tests/e2e/rules_*_test.py).
         gw.audit(), gw.events()
 
 The dataplane is DPDK (net_af_packet on the bridge namespace's veth ends), as in
-tests/e2e/bridge_test.py. Every process started here and every namespace is removed on the way
+tests/e2e/bridge_test.py, or libpcap's live mode when the test runs with `--backend pcap`. Every process started here and every namespace is removed on the way
 out, whatever happened; fieldguardd's own log is printed when the test fails.
 """
 import json
@@ -90,15 +90,18 @@ def run_test(body):
 
 
 class Gateway:
-    def __init__(self, rules, extra_config=""):
+    def __init__(self, rules, extra_config="", backend=None):
         self.rules = rules
+        # DPDK (net_af_packet) unless the test is run with --backend pcap (libpcap live mode).
+        if backend is None:
+            backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
+        self.backend = backend
         self.extra_config = extra_config
         self.work = tempfile.mkdtemp(prefix="fg-e2e-rules-")
         self.t = Topology()
         self.procs = []
         self.captures = []
         self.fg = None
-        self.ok = False
         self.paths = {n: os.path.join(self.work, n) for n in
                       ("fieldguard.yaml", "audit.jsonl", "events.jsonl", "summary.json", "control.sock", "fieldguardd.log")}
 
@@ -114,15 +117,25 @@ class Gateway:
 
     def _config_text(self):
         t = self.t
-        return f"""
-dataplane:
+        if self.backend == "pcap":
+            ports = f"""
+  backend: pcap
+  ports:
+    - name: field
+      device: {t.south_if}
+    - name: plant
+      device: {t.north_if}"""
+        else:
+            ports = f"""
   backend: dpdk
   eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
   ports:
     - name: field
       device: net_af_packet0,iface={t.south_if}
     - name: plant
-      device: net_af_packet1,iface={t.north_if}
+      device: net_af_packet1,iface={t.north_if}"""
+        return f"""
+dataplane:{ports}
   pairs:
     - south: field
       north: plant
