@@ -91,16 +91,22 @@ def prepare(capture, workdir, master_port=None):
 
 
 def replay(gw, runs):
-    """Sends each run with tcpreplay from the sender's namespace, one after the other. A short
-    pause between runs lets fieldguardd forward one side's packets before the other side's
-    answer is sent, as on a real wire where the answer follows the request."""
+    """Sends each run with tcpreplay from the sender's namespace, one after the other. Before the
+    other side's answer is sent, fieldguardd must have taken in this run (its packets_in counter,
+    read with fieldguardctl, has grown by the run's length), as on a real wire where the answer
+    follows the request: on a loaded machine a fixed pause would not guarantee it."""
     t = gw.t
     for from_master, path in runs:
         ns, iface = (t.field, t.field_if) if from_master else (t.plant, t.plant_if)
+        before = gw.stats(quiet=True)["packets_in"]
+        n = len(rdpcap(path))
         r = gw.run(ns, "tcpreplay", "-q", "--pps=200", "-i", iface, path)
         if r.returncode != 0:
             raise RuntimeError(f"tcpreplay {path}: {r.stderr}")
-        time.sleep(0.05)
+        deadline = time.time() + 5
+        while gw.stats(quiet=True)["packets_in"] < before + n and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.02)  # and forwarded them (same burst)
 
 
 def received(pcap_path):

@@ -251,12 +251,13 @@ dataplane:{ports}
             p.wait(timeout=10)
         self.captures = []
 
-    def stats(self):
+    def stats(self, quiet=False):
         """fieldguardctl --json stats: the daemon's counters (dropped_by, resets_sent, rules.*)."""
         r = self.ctl("--json", "stats")
         check(r.returncode == 0, f"fieldguardctl stats: {r.stdout} {r.stderr}")
         data = json.loads(r.stdout)["data"]
-        print("fieldguardctl stats:", json.dumps({k: data.get(k) for k in ("forwarded", "dropped_by", "resets_sent", "rules")}))
+        if not quiet:
+            print("fieldguardctl stats:", json.dumps({k: data.get(k) for k in ("forwarded", "dropped_by", "resets_sent", "rules")}))
         return data
 
     def ctl(self, *args):
