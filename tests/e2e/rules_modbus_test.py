@@ -7,7 +7,8 @@ The HMI reads registers and sets a chlorine setpoint within 40-49 / 0..100: both
 A setpoint outside 0..100, a register outside 40-49 and a multi-register write with one bad
 value never reach the PLC: the client gets no answer, the PLC's registers are unchanged, and the
 audit log has the request with verdict "drop" and rule "no-other-writes" (allowed requests carry
-"allow" and their rule's name).
+"allow" and their rule's name). A burst of 40 pump-coil writes on one connection passes the
+rule's rate (10/s) for the first ~10 only; the next is dropped under that rule's name.
 """
 import os
 import sys
@@ -55,6 +56,12 @@ def body():
             print(" ".join(job), "->", r)
             check(not r["ok"], f"{' '.join(job)} reached the PLC and was answered")
 
+        # A stuck pump button: 40 coil writes back to back on one connection. The rule allows 10
+        # per second per flow (rate_action drop): the first ~10 are answered, then one is dropped.
+        burst = station("coil_burst", "3", "40")
+        print("coil_burst 40 x coil 3 ->", burst)
+        check(10 <= burst["answered"] < 40, f"{burst['answered']} of 40 back-to-back coil writes answered, expected 10 to 39")
+
         # What the PLC holds proves what reached it: 40 changed, 41-43 and 200 did not.
         r = station("read", "40", "4")
         print("read 40-43 after the writes:", r)
@@ -64,6 +71,7 @@ def body():
 
         st = gw.stats()
         check(st["rules"]["pdu_drops"] >= len(refused), f"stats count {st['rules']['pdu_drops']} PDU drops, expected {len(refused)}")
+        check(st["rules"]["rate_limited"] >= 1, "stats count no rate-limited PDU")
         gw.stop()
         audit, events = gw.audit(), gw.events()
         alerts = rule_alerts(events, "no-other-writes", "drop")
@@ -83,10 +91,16 @@ def body():
             show(f"audit: {what}", recs)
             check(recs and all(a["verdict"] == "drop" and a["rule"] == "no-other-writes" for a in recs),
                   f"{what}: no audit record with verdict drop and rule no-other-writes")
+        coils = requests(audit, 5, 3)
+        passed = [a for a in coils if a["verdict"] == "allow" and a["rule"] == "hmi-switches-backwash-pumps"]
+        limited = [a for a in coils if a["verdict"] == "drop" and a["rule"] == "hmi-switches-backwash-pumps"]
+        show("audit: coil 3, first over the rate", limited[:1])
+        check(len(passed) == burst["answered"], f"{len(passed)} coil writes audited as allowed, {burst['answered']} answered")
+        check(limited, "no coil write audited as dropped by hmi-switches-backwash-pumps (its rate)")
         if any(a["verdict"] == "allow" and a["rule"] != "default" and a["modbus"].get("function") in (6, 16)
                and 250 in a["modbus"].get("values", []) for a in audit):
             fail("a write of 250 was audited as allowed")
-    print("PASS: Modbus reads and in-range setpoint writes pass; out-of-range writes dropped and audited")
+    print("PASS: Modbus reads and in-range setpoint writes pass; out-of-range writes and writes over the rate dropped and audited")
 
 
 if __name__ == "__main__":
