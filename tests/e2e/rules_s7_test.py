@@ -3,7 +3,8 @@
 net_af_packet) between snap7's S7Client (node-snap7, the HMI / engineering station, 198.18.0.1)
 and snap7's own S7Server (the line PLC, 198.18.0.2).
 
-The station reads DB1 (allowed: the recipe bytes come back). PLC STOP and a block download are
+The station reads DB1 (allowed: the recipe bytes come back) and resets the shift counters in DB10
+(allowed); its write to the recipe DB1 is dropped by the default action. PLC STOP and a block download are
 refused: the client sees its job fail, the PLC never sees the request (its CPU stays in RUN,
 snap7's server reports no control or download event), both ends receive a TCP RST for that
 connection (dumpcap in each namespace), and the audit log has the request with verdict "reset"
@@ -25,7 +26,7 @@ from scapy.layers.inet import IP, TCP  # noqa: E402
 from scapy.utils import rdpcap  # noqa: E402
 
 RULES = os.path.join(EXAMPLES_DIR, "packaging-line-s7.yaml")
-PLC_STOP, REQUEST_DOWNLOAD, READ_VAR = 0x29, 0x1a, 0x04
+PLC_STOP, REQUEST_DOWNLOAD, READ_VAR, WRITE_VAR = 0x29, 0x1a, 0x04, 0x05
 
 
 def body():
@@ -45,6 +46,13 @@ def body():
         print("DBRead DB1.DBB0..15:", r)
         check(r["data"] == list(range(16)), "DB1 read returned wrong bytes")
 
+        r = station("dbwrite", "10", "0", "0,0,0,0")
+        print("DBWrite DB10.DBB0..3 (counter reset) ->", r)
+        check(r["ok"], "the HMI's counter reset (DB10 bytes 0-3) was refused")
+        r = station("dbwrite", "1", "0", "99")
+        print("DBWrite DB1.DBB0 (recipe) ->", r)
+        check(not r["ok"], "a write to the recipe DB1 succeeded through fieldguardd")
+
         for job in (["stop"], ["download", "5"]):
             start = time.time()
             r = station(*job)
@@ -59,6 +67,8 @@ def body():
         check(not any(e["event"] in ("control", "download", "upload") for e in plc_events),
               "a STOP or download request reached the PLC")
         check(any(e["event"] == "data_read" for e in plc_events), "the PLC saw no read")
+        writes = [e for e in plc_events if e["event"] == "data_write"]
+        check(len(writes) == 1 and writes[0]["params"][:2] == [0x84, 10], f"the PLC saw writes {writes}, expected one to DB10")
 
         st = gw.stats()
         check(st["resets_sent"] >= 2, f"stats count {st['resets_sent']} resets sent, expected at least 2")
@@ -71,11 +81,16 @@ def body():
             show(f"events: {rule}", alerts)
             check(alerts, f"no policy.rule_match event for {rule}")
         reqs = {f: [a for a in audit if a["src_ip"] == "198.18.0.1" and a["s7comm"].get("function") == f]
-                for f in (READ_VAR, PLC_STOP, REQUEST_DOWNLOAD)}
+                for f in (READ_VAR, WRITE_VAR, PLC_STOP, REQUEST_DOWNLOAD)}
         for f, v in reqs.items():
             show(f"audit: requests with function 0x{f:02x}", v)
         check(reqs[READ_VAR] and all(a["verdict"] == "allow" and a["rule"] == "read-recipes-and-counters" for a in reqs[READ_VAR]),
               "the DB read is not audited as allowed by read-recipes-and-counters")
+        db_of = {a["s7comm"]["items"][0]["db"]: a for a in reqs[WRITE_VAR]}
+        check(10 in db_of and db_of[10]["verdict"] == "allow" and db_of[10]["rule"] == "hmi-resets-counters",
+              "the DB10 write is not audited as allowed by hmi-resets-counters")
+        check(1 in db_of and db_of[1]["verdict"] == "drop" and db_of[1]["rule"] == "default",
+              "the DB1 write is not audited as dropped by the default action")
         check(reqs[PLC_STOP] and all(a["verdict"] == "reset" and a["rule"] == "no-plc-stop" for a in reqs[PLC_STOP]),
               "PLC STOP is not audited with verdict reset and rule no-plc-stop")
         check(reqs[REQUEST_DOWNLOAD] and all(a["verdict"] == "reset" and a["rule"] == "no-program-download"
@@ -88,7 +103,7 @@ def body():
                     if TCP in f and f[IP].src == src and f[TCP].flags & 0x04}
             print(f"RSTs received by the {what} on station ports {sorted(rsts)}; refused jobs used {sorted(refused_ports)}")
             check(refused_ports <= rsts, f"the {what} did not receive a TCP RST for every refused job's connection")
-    print("PASS: S7 DB read passes; PLC STOP and block download reset before the PLC, and audited")
+    print("PASS: S7 DB read and counter reset pass; recipe write dropped; PLC STOP and block download reset before the PLC; all audited")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // A real S7 engineering station / HMI: snap7's S7Client (node-snap7) doing one job against the PLC
 // at rack 0 slot 2 (an S7-300's CPU):
 //   dbread DB START SIZE   read bytes from a data block (what an HMI does all day)
+//   dbwrite DB START BYTE,BYTE,...   write bytes to a data block
 //   stop                   PLC STOP (function 0x29)
 //   download DB            download a data block (request download 0x1a, then download block 0x1b)
 // Prints one JSON line {"op":..,"ok":bool,"error":"...","data":[...]}; exit 0 when the job succeeded.
@@ -45,7 +46,10 @@ client.ConnectTo(ip, 0, 2, (err) => {
     return done({ op, ok: true, data: data ? Array.from(data) : undefined });
   };
   if (op === "dbread") client.DBRead(Number(args[0]), Number(args[1]), Number(args[2]), finish);
-  else if (op === "stop") client.PlcStop((e) => finish(e));
+  else if (op === "dbwrite") {
+    const bytes = Buffer.from(args[2].split(",").map(Number));
+    client.DBWrite(Number(args[0]), Number(args[1]), bytes.length, bytes, (e) => finish(e));
+  } else if (op === "stop") client.PlcStop((e) => finish(e));
   else if (op === "download") client.Download(Number(args[0]), dataBlock(Number(args[0]), Buffer.alloc(16, 0x2a)), (e) => finish(e));
   else done({ op, ok: false, error: "unknown job" });
 });
