@@ -67,7 +67,8 @@ def body():
         check(requests(READ) and all(p.key in at_outstation for p in requests(READ)),
               "a read request did not reach the outstation")
         for f, what in ((SELECT, "select"), (OPERATE, "operate")):
-            check(requests(f) and all(p.key in at_outstation for p in requests(f)), f"the CROB {what} did not reach the outstation")
+            check(requests(f) and all(p.key in at_outstation for p in requests(f)),
+                  f"the CROB {what} did not reach the outstation")
         responses = [p for _c, p in sent if not p.from_master and RESPONSE in p.functions]
         check(any(p.key in at_master for p in responses), "no outstation response reached the master")
         for f, what in ((COLD_RESTART, "cold restart"), (DIRECT_OPERATE, "direct operate")):
@@ -85,10 +86,12 @@ def body():
                        for f in (READ, SELECT, OPERATE, COLD_RESTART, DIRECT_OPERATE)}
         for f, v in by_function.items():
             show(f"audit: requests with function {f}", v)
-        check(by_function[READ] and all(a["verdict"] == "allow" and a["rule"] == "master-polls-rtu" for a in by_function[READ]),
+        check(by_function[READ] and all(a["verdict"] == "allow" and a["rule"] == "master-polls-rtu"
+                                        for a in by_function[READ]),
               "reads are not audited as allowed by master-polls-rtu")
         for f in (SELECT, OPERATE):
-            check(by_function[f] and all(a["verdict"] == "allow" and a["rule"] == "master-operates-crob" for a in by_function[f]),
+            check(by_function[f] and all(a["verdict"] == "allow" and a["rule"] == "master-operates-crob"
+                                         for a in by_function[f]),
                   f"function {f} on the CROB is not audited as allowed by master-operates-crob")
         check(by_function[COLD_RESTART] and all(a["verdict"] == "drop" and a["rule"] == "no-remote-restart"
                                                 for a in by_function[COLD_RESTART]),

@@ -60,23 +60,27 @@ def body():
         # per second per flow (rate_action drop): the first ~10 are answered, then one is dropped.
         burst = station("coil_burst", "3", "40")
         print("coil_burst 40 x coil 3 ->", burst)
-        check(10 <= burst["answered"] < 40, f"{burst['answered']} of 40 back-to-back coil writes answered, expected 10 to 39")
+        check(10 <= burst["answered"] < 40,
+              f"{burst['answered']} of 40 back-to-back coil writes answered, expected 10 to 39")
 
         # What the PLC holds proves what reached it: 40 changed, 41-43 and 200 did not.
         r = station("read", "40", "4")
         print("read 40-43 after the writes:", r)
-        check(r["ok"] and r["registers"] == [55, 41, 42, 43], f"setpoints are {r.get('registers')}, expected [55, 41, 42, 43]")
+        check(r["ok"] and r["registers"] == [55, 41, 42, 43],
+              f"setpoints are {r.get('registers')}, expected [55, 41, 42, 43]")
         r = station("read", "200", "1")
         check(r["ok"] and r["registers"] == [200], f"register 200 is {r.get('registers')}, expected [200]")
 
         st = gw.stats()
-        check(st["rules"]["pdu_drops"] >= len(refused), f"stats count {st['rules']['pdu_drops']} PDU drops, expected {len(refused)}")
+        check(st["rules"]["pdu_drops"] >= len(refused),
+              f"stats count {st['rules']['pdu_drops']} PDU drops, expected {len(refused)}")
         check(st["rules"]["rate_limited"] >= 1, "stats count no rate-limited PDU")
         gw.stop()
         audit, events = gw.audit(), gw.events()
         alerts = rule_alerts(events, "no-other-writes", "drop")
         show("events: no-other-writes", alerts)
-        check(len(alerts) >= len(refused), f"{len(alerts)} policy.rule_match events for no-other-writes, expected {len(refused)}")
+        check(len(alerts) >= len(refused),
+              f"{len(alerts)} policy.rule_match events for no-other-writes, expected {len(refused)}")
 
         reads = requests(audit, 3, 40)
         show("audit: read 40", reads[:1])
@@ -86,7 +90,8 @@ def body():
         show("audit: write 40 = 55", good)
         check(any(a["verdict"] == "allow" and a["rule"] == "hmi-sets-chlorine-dosing" for a in good),
               "the allowed setpoint write is not audited as allowed by hmi-sets-chlorine-dosing")
-        for function, address, what in ((6, 40, "write 40 = 250"), (6, 200, "write 200"), (16, 41, "write_multiple 41")):
+        for function, address, what in ((6, 40, "write 40 = 250"), (6, 200, "write 200"),
+                                        (16, 41, "write_multiple 41")):
             recs = [a for a in requests(audit, function, address) if a["verdict"] != "allow"]
             show(f"audit: {what}", recs)
             check(recs and all(a["verdict"] == "drop" and a["rule"] == "no-other-writes" for a in recs),
@@ -95,12 +100,14 @@ def body():
         passed = [a for a in coils if a["verdict"] == "allow" and a["rule"] == "hmi-switches-backwash-pumps"]
         limited = [a for a in coils if a["verdict"] == "drop" and a["rule"] == "hmi-switches-backwash-pumps"]
         show("audit: coil 3, first over the rate", limited[:1])
-        check(len(passed) == burst["answered"], f"{len(passed)} coil writes audited as allowed, {burst['answered']} answered")
+        check(len(passed) == burst["answered"],
+              f"{len(passed)} coil writes audited as allowed, {burst['answered']} answered")
         check(limited, "no coil write audited as dropped by hmi-switches-backwash-pumps (its rate)")
         if any(a["verdict"] == "allow" and a["rule"] != "default" and a["modbus"].get("function") in (6, 16)
                and 250 in a["modbus"].get("values", []) for a in audit):
             fail("a write of 250 was audited as allowed")
-    print("PASS: Modbus reads and in-range setpoint writes pass; out-of-range writes and writes over the rate dropped and audited")
+    print("PASS: Modbus reads and in-range setpoint writes pass; out-of-range writes and writes over the rate"
+          " dropped and audited")
 
 
 if __name__ == "__main__":

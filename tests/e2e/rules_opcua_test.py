@@ -4,15 +4,17 @@ net_af_packet) between a node-opcua client (the historian, 198.18.0.1) and a nod
 (the plant's OPC UA server, 198.18.0.2:4840) exposing a writable setpoint and a method.
 
 The historian Reads the setpoint (allowed: the value comes back). Its Write and its Call are
-refused: the client's request fails at once (connection reset, "Connection Break"), the server never runs them (its log has no write or call,
-and a later Read still returns the original value), and the audit log has the WriteRequest /
-CallRequest with verdict "reset" and rule historian-never-writes.
+refused: the client's request fails at once (connection reset, "Connection Break"), the server
+never runs them (its log has no write or call, and a later Read still returns the original
+value), and the audit log has the WriteRequest / CallRequest with verdict "reset" and rule
+historian-never-writes, with a policy.rule_match event each.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from gateway import EXAMPLES_DIR, PEERS_DIR, Gateway, check, require_node_peers, rule_alerts, run_test, show, wait_for  # noqa: E402
+from gateway import (EXAMPLES_DIR, PEERS_DIR, Gateway, check, require_node_peers, rule_alerts, run_test,  # noqa: E402
+                     show, wait_for)
 
 RULES = os.path.join(EXAMPLES_DIR, "opcua-historian.yaml")
 READ, WRITE, CALL = 631, 673, 712  # OPC UA request type ids (Part 6, NodeIds.csv)
@@ -58,10 +60,12 @@ def body():
         by_service = {s: [a for a in audit if a["opcua"].get("service_id") == s] for s in (READ, WRITE, CALL)}
         for s, v in by_service.items():
             show(f"audit: service {s}", v)
-        check(by_service[READ] and all(a["verdict"] == "allow" and a["rule"] == "historian-reads" for a in by_service[READ]),
+        check(by_service[READ] and all(a["verdict"] == "allow" and a["rule"] == "historian-reads"
+                                       for a in by_service[READ]),
               "ReadRequests are not audited as allowed by historian-reads")
         for s, what in ((WRITE, "WriteRequest"), (CALL, "CallRequest")):
-            check(by_service[s] and all(a["verdict"] == "reset" and a["rule"] == "historian-never-writes" for a in by_service[s]),
+            check(by_service[s] and all(a["verdict"] == "reset" and a["rule"] == "historian-never-writes"
+                                        for a in by_service[s]),
                   f"{what} is not audited with verdict reset and rule historian-never-writes")
     print("PASS: OPC UA Read passes; Write and Call reset before the server, and audited")
 

@@ -3,9 +3,9 @@
 net_af_packet) between snap7's S7Client (node-snap7, the HMI / engineering station, 198.18.0.1)
 and snap7's own S7Server (the line PLC, 198.18.0.2).
 
-The station reads DB1 (allowed: the recipe bytes come back) and resets the shift counters in DB10
-(allowed); its write to the recipe DB1 is dropped by the default action. PLC STOP and a block download are
-refused: the client sees its job fail, the PLC never sees the request (its CPU stays in RUN,
+The station reads DB1 (allowed: the recipe bytes come back) and resets the shift counters in
+DB10 (allowed); its write to the recipe DB1 is dropped by the default action. PLC STOP and a
+block download are refused: the client sees its job fail, the PLC never sees the request (its CPU stays in RUN,
 snap7's server reports no control or download event), both ends receive a TCP RST for that
 connection (dumpcap in each namespace), and the audit log has the request with verdict "reset"
 and rule no-plc-stop / no-program-download, with a policy.rule_match event each.
@@ -68,7 +68,8 @@ def body():
               "a STOP or download request reached the PLC")
         check(any(e["event"] == "data_read" for e in plc_events), "the PLC saw no read")
         writes = [e for e in plc_events if e["event"] == "data_write"]
-        check(len(writes) == 1 and writes[0]["params"][:2] == [0x84, 10], f"the PLC saw writes {writes}, expected one to DB10")
+        check(len(writes) == 1 and writes[0]["params"][:2] == [0x84, 10],
+              f"the PLC saw writes {writes}, expected one to DB10")
 
         st = gw.stats()
         check(st["resets_sent"] >= 2, f"stats count {st['resets_sent']} resets sent, expected at least 2")
@@ -84,7 +85,8 @@ def body():
                 for f in (READ_VAR, WRITE_VAR, PLC_STOP, REQUEST_DOWNLOAD)}
         for f, v in reqs.items():
             show(f"audit: requests with function 0x{f:02x}", v)
-        check(reqs[READ_VAR] and all(a["verdict"] == "allow" and a["rule"] == "read-recipes-and-counters" for a in reqs[READ_VAR]),
+        check(reqs[READ_VAR] and all(a["verdict"] == "allow" and a["rule"] == "read-recipes-and-counters"
+                                     for a in reqs[READ_VAR]),
               "the DB read is not audited as allowed by read-recipes-and-counters")
         db_of = {a["s7comm"]["items"][0]["db"]: a for a in reqs[WRITE_VAR]}
         check(10 in db_of and db_of[10]["verdict"] == "allow" and db_of[10]["rule"] == "hmi-resets-counters",
@@ -101,9 +103,11 @@ def body():
         for path, src, what in ((at_station, "198.18.0.2", "station"), (at_plc, "198.18.0.1", "PLC")):
             rsts = {f[TCP].dport if src == "198.18.0.2" else f[TCP].sport for f in rdpcap(path)
                     if TCP in f and f[IP].src == src and f[TCP].flags & 0x04}
-            print(f"RSTs received by the {what} on station ports {sorted(rsts)}; refused jobs used {sorted(refused_ports)}")
+            print(f"RSTs received by the {what} on station ports {sorted(rsts)};"
+                  f" refused jobs used {sorted(refused_ports)}")
             check(refused_ports <= rsts, f"the {what} did not receive a TCP RST for every refused job's connection")
-    print("PASS: S7 DB read and counter reset pass; recipe write dropped; PLC STOP and block download reset before the PLC; all audited")
+    print("PASS: S7 DB read and counter reset pass; recipe write dropped; PLC STOP and block download reset"
+          " before the PLC; all audited")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ the capture's order, so that fieldguardd sees both directions of a real session.
 The capture is rewritten first (scapy): master -> 198.18.0.1, outstation -> 198.18.0.2 (the
 addresses the rule file names), MACs set to locally administered ones that no namespace owns (so
 the namespaces' kernels ignore the replayed frames instead of answering them with RSTs), checksums
-recomputed (and, where a test asks, the master's ephemeral port). Nothing else changes: TCP sequence numbers, DNP3 link frames and CRCs are as recorded.
+recomputed (and, where a test asks, the master's ephemeral port). Nothing else changes: TCP
+sequence numbers, DNP3 link frames and CRCs are as recorded.
 
 What crossed is captured by dumpcap in the receiving namespaces and compared packet by packet
 (TCP sequence number + payload) with what was sent.

@@ -6,11 +6,14 @@
 // every operation succeeded. Usage: node opcua_client.js ENDPOINT_URL PKI_DIR OP...
 "use strict";
 const path = require("path");
-const { OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, DataType, StatusCodes } = require("node-opcua-client");
+const {
+  OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, DataType, StatusCodes,
+} = require("node-opcua-client");
 const { OPCUACertificateManager } = require("node-opcua-certificate-manager");
 
 const NODE = "ns=1;s=FilterPlant.ChlorineSetpoint";
 const OBJECT = "ns=1;s=FilterPlant";
+const METHOD = "ns=1;s=FilterPlant.ResetTotalizer";
 
 async function once(url, pki, op, value) {
   const client = OPCUAClient.create({
@@ -24,7 +27,9 @@ async function once(url, pki, op, value) {
     defaultTransactionTimeout: 10000,
     transportTimeout: 10000,
     keepSessionAlive: false,
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: path.join(pki, "client"), automaticallyAcceptUnknownCertificate: true }),
+    clientCertificateManager: new OPCUACertificateManager({
+      rootFolder: path.join(pki, "client"), automaticallyAcceptUnknownCertificate: true,
+    }),
   });
   const started = Date.now();
   let timer;
@@ -44,7 +49,7 @@ async function once(url, pki, op, value) {
           value: { value: { dataType: DataType.Double, value } } });
         result = { op, ok: sc === StatusCodes.Good, status: sc.name };
       } else if (op === "call") {
-        const r = await session.call({ objectId: OBJECT, methodId: "ns=1;s=FilterPlant.ResetTotalizer", inputArguments: [] });
+        const r = await session.call({ objectId: OBJECT, methodId: METHOD, inputArguments: [] });
         result = { op, ok: r.statusCode === StatusCodes.Good, status: r.statusCode.name,
           value: r.outputArguments.length ? r.outputArguments[0].value : null };
       } else {

@@ -25,13 +25,17 @@ async function main() {
     securityModes: [MessageSecurityMode.None],
     securityPolicies: [SecurityPolicy.None],
     allowAnonymous: true,
-    serverCertificateManager: new OPCUACertificateManager({ rootFolder: path.join(pki, "server"), automaticallyAcceptUnknownCertificate: true }),
+    serverCertificateManager: new OPCUACertificateManager({
+      rootFolder: path.join(pki, "server"), automaticallyAcceptUnknownCertificate: true,
+    }),
     buildInfo: { productName: "fieldguard-e2e-historian-source", manufacturerName: "fieldguard tests" },
   });
   await server.initialize();
   const addressSpace = server.engine.addressSpace;
   const ns = addressSpace.getOwnNamespace();
-  const plant = ns.addObject({ organizedBy: addressSpace.rootFolder.objects, nodeId: "s=FilterPlant", browseName: "FilterPlant" });
+  const plant = ns.addObject({
+    organizedBy: addressSpace.rootFolder.objects, nodeId: "s=FilterPlant", browseName: "FilterPlant",
+  });
 
   let setpoint = 1.5;  // mg/l chlorine
   ns.addVariable({

@@ -27,12 +27,16 @@ const names = new Map([
   [server.evcPDUincoming, "pdu_incoming"],
 ]);
 server.on("event", (e) => {
-  say({ event: names.get(e.EvtCode) || e.EvtCode, ret: e.EvtRetCode, params: [e.EvtParam1, e.EvtParam2, e.EvtParam3, e.EvtParam4],
-    text: server.EventText(e) });
+  say({
+    event: names.get(e.EvtCode) || e.EvtCode, ret: e.EvtRetCode,
+    params: [e.EvtParam1, e.EvtParam2, e.EvtParam3, e.EvtParam4], text: server.EventText(e),
+  });
 });
 
 function cpuStatus() {
-  return server.GetCpuStatus() === server.S7CpuStatusStop ? "stop" : server.GetCpuStatus() === server.S7CpuStatusRun ? "run" : "unknown";
+  const s = server.GetCpuStatus();
+  if (s === server.S7CpuStatusStop) return "stop";
+  return s === server.S7CpuStatusRun ? "run" : "unknown";
 }
 process.on("SIGUSR1", () => say({ event: "cpu", status: cpuStatus() }));
 process.on("SIGTERM", () => {

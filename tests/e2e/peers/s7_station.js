@@ -45,11 +45,17 @@ client.ConnectTo(ip, 0, 2, (err) => {
     if (err2) return done({ op, ok: false, code: err2, error: client.ErrorText(err2) });
     return done({ op, ok: true, data: data ? Array.from(data) : undefined });
   };
-  if (op === "dbread") client.DBRead(Number(args[0]), Number(args[1]), Number(args[2]), finish);
-  else if (op === "dbwrite") {
+  if (op === "dbread") {
+    client.DBRead(Number(args[0]), Number(args[1]), Number(args[2]), finish);
+  } else if (op === "dbwrite") {
     const bytes = Buffer.from(args[2].split(",").map(Number));
     client.DBWrite(Number(args[0]), Number(args[1]), bytes.length, bytes, (e) => finish(e));
-  } else if (op === "stop") client.PlcStop((e) => finish(e));
-  else if (op === "download") client.Download(Number(args[0]), dataBlock(Number(args[0]), Buffer.alloc(16, 0x2a)), (e) => finish(e));
-  else done({ op, ok: false, error: "unknown job" });
+  } else if (op === "stop") {
+    client.PlcStop((e) => finish(e));
+  } else if (op === "download") {
+    const db = Number(args[0]);
+    client.Download(db, dataBlock(db, Buffer.alloc(16, 0x2a)), (e) => finish(e));
+  } else {
+    done({ op, ok: false, error: "unknown job" });
+  }
 });

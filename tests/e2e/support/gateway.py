@@ -8,8 +8,9 @@ real peers (tests/e2e/rules_*_test.py).
         gw.audit(), gw.events()
 
 The dataplane is DPDK (net_af_packet on the bridge namespace's veth ends), as in
-tests/e2e/bridge_test.py, or libpcap's live mode when the test runs with `--backend pcap`. Every process started here and every namespace is removed on the way
-out, whatever happened; fieldguardd's own log is printed when the test fails.
+tests/e2e/bridge_test.py, or libpcap's live mode when the test runs with `--backend pcap`.
+Every process started here and every namespace is removed on the way out, whatever happened;
+fieldguardd's own log is printed when the test fails.
 """
 import json
 import os
@@ -94,7 +95,8 @@ class Gateway:
         self.rules = rules
         # DPDK (net_af_packet) unless the test is run with --backend pcap (libpcap live mode).
         if backend is None:
-            backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
+            argv = sys.argv
+            backend = "pcap" if "--backend" in argv and argv[argv.index("--backend") + 1] == "pcap" else "dpdk"
         self.backend = backend
         self.extra_config = extra_config
         self.work = tempfile.mkdtemp(prefix="fg-e2e-rules-")
@@ -103,7 +105,8 @@ class Gateway:
         self.captures = []
         self.fg = None
         self.paths = {n: os.path.join(self.work, n) for n in
-                      ("fieldguard.yaml", "audit.jsonl", "events.jsonl", "summary.json", "control.sock", "fieldguardd.log")}
+                      ("fieldguard.yaml", "audit.jsonl", "events.jsonl", "summary.json", "control.sock",
+                       "fieldguardd.log")}
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self):
@@ -152,7 +155,8 @@ dataplane:{ports}
                                     "--control-socket", p["control.sock"], "--summary-json", p["summary.json"]],
                                    stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(self.fg)
-        wait_for(lambda: os.path.exists(p["control.sock"]) or self.fg.poll() is not None, 30, "fieldguardd's control socket")
+        wait_for(lambda: os.path.exists(p["control.sock"]) or self.fg.poll() is not None, 30,
+                 "fieldguardd's control socket")
         if self.fg.poll() is not None:
             fail("fieldguardd exited early:\n" + open(p["fieldguardd.log"]).read())
         if self.rules:
@@ -208,7 +212,8 @@ dataplane:{ports}
         return p
 
     def run(self, ns, *cmd, timeout=30, cwd=None):
-        return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+        return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True, timeout=timeout,
+                              cwd=cwd)
 
     def run_jsonl(self, ns, *cmd, timeout=30, cwd=None):
         """Runs a peer that prints one JSON line per result; returns them."""
@@ -257,7 +262,8 @@ dataplane:{ports}
         check(r.returncode == 0, f"fieldguardctl stats: {r.stdout} {r.stderr}")
         data = json.loads(r.stdout)["data"]
         if not quiet:
-            print("fieldguardctl stats:", json.dumps({k: data.get(k) for k in ("forwarded", "dropped_by", "resets_sent", "rules")}))
+            keys = ("forwarded", "dropped_by", "resets_sent", "rules")
+            print("fieldguardctl stats:", json.dumps({k: data.get(k) for k in keys}))
         return data
 
     def ctl(self, *args):
