@@ -3,7 +3,9 @@
 // 10,000-rule set, alternately, several rounds; prints packets/s and TSC cycles per packet of
 // each (fastest round: on a shared machine, interference only adds). In the large set the 10 rules the traffic matches come after 9,990
 // rules for other hosts, ports and functions, so every flow and PDU goes through the index.
-// usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES]   (see docs/PERFORMANCE.md)
+// usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES] [small|large]   (see docs/PERFORMANCE.md)
+// With small or large only that set runs (once per round, no warm-up): for instruction counts
+// under valgrind --tool=callgrind --toggle-collect='fg::dp::Pipeline::process*'.
 #include <pcap/pcap.h>
 #include <x86intrin.h>
 
@@ -142,9 +144,10 @@ Result run(const std::vector<std::vector<std::uint8_t>>& frames, const fg::rules
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) die("usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES]");
+  if (argc < 2) die("usage: rules_bench CAPTURE [ROUNDS] [BIG_RULES] [small|large]");
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
   const int big = argc > 3 ? std::atoi(argv[3]) : 10000;
+  const std::string only = argc > 4 ? argv[4] : "";
   char err[PCAP_ERRBUF_SIZE];
   pcap_t* pc = pcap_open_offline(argv[1], err);
   if (pc == nullptr) die(err);
@@ -159,6 +162,15 @@ int main(int argc, char** argv) {
   const auto large = build(big - 10, names);
   std::printf("capture %s: %zu packets; rule sets of %zu and %zu rules (index %zu bytes)\n", argv[1], frames.size(),
               small->rule_count(), large->rule_count(), large->index_bytes());
+  if (!only.empty()) {
+    const auto* set = only == "large" ? large.get() : small.get();
+    for (int i = 0; i < rounds; ++i) {
+      const Result r = run(frames, set);
+      std::printf("%s %zu rules: %.0f packets/s, %.1f cycles/packet\n", only.c_str(), set->rule_count(), r.pps,
+                  r.cycles_per_packet);
+    }
+    return 0;
+  }
   std::vector<Result> rs, rl;
   run(frames, small.get());  // warm-up: page in the frames
   for (int i = 0; i < rounds; ++i) {

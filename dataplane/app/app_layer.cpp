@@ -83,9 +83,10 @@ void AppLayer::judge_record(const R& r) noexcept {
     pdu_action_ = dec.action;
     pdu_rule_ = dec.rule;
   }
-  if (dec.action >= Action::Drop && cur_tcp_ && !pdu_drop_seq_valid_) {
-    pdu_drop_seq_valid_ = true;
-    pdu_drop_seq_ = cur_pdu_seq_;
+  if (dec.action >= Action::Drop && cur_tcp_) {
+    if (!pdu_drop_valid_) pdu_drop_lo_ = cur_pdu_seq_;  // PDUs come in stream order
+    pdu_drop_valid_ = true;
+    pdu_drop_pending_ = true;  // parse_stream sets the end once the parser says how long it was
   }
   // A PDU riding in a packet that an earlier PDU's verdict drops does not arrive either.
   verdict_ = earlier_drop && dec.action < Action::Drop ? pdu_action_ : dec.action;
@@ -194,6 +195,10 @@ std::uint32_t AppLayer::parse_stream(Flow& f, int d, proto::Bytes data) noexcept
       default: return static_cast<std::uint32_t>(data.size());
     }
     call_anomaly_count_ = 0;  // anomalies after the last record of a call stay events only
+    if (pdu_drop_pending_) {
+      pdu_drop_pending_ = false;
+      pdu_drop_hi_ = cur_pdu_seq_ + std::max<std::uint32_t>(r.consumed, 1);
+    }
     if (r.status == proto::Status::NeedMore) break;
     if (r.consumed == 0) {
       // Framing lost for good (or a parser broke its contract): stop parsing, keep forwarding.

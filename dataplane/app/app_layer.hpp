@@ -60,7 +60,8 @@ class AppLayer final : public StreamConsumer,
     base_rule_ = rule;
     pdu_action_ = Action::Allow;
     pdu_rule_ = 0;
-    pdu_drop_seq_valid_ = false;
+    pdu_drop_valid_ = false;
+    pdu_drop_pending_ = false;
     cur_flow_ = nullptr;
   }
 
@@ -69,10 +70,11 @@ class AppLayer final : public StreamConsumer,
   // The most severe verdict PDUs completed by the current packet received, and its rule.
   [[nodiscard]] Action pdu_action() const noexcept { return pdu_action_; }
   [[nodiscard]] std::uint32_t pdu_rule() const noexcept { return pdu_rule_; }
-  // Where the first PDU dropped in the current packet began (TCP sequence number).
-  [[nodiscard]] bool pdu_drop_seq(std::uint32_t& seq) const noexcept {
-    seq = pdu_drop_seq_;
-    return pdu_drop_seq_valid_;
+  // The stream bytes [lo, hi) of the PDUs dropped in the current packet (TCP sequence numbers).
+  [[nodiscard]] bool pdu_drop_range(std::uint32_t& lo, std::uint32_t& hi) const noexcept {
+    lo = pdu_drop_lo_;
+    hi = pdu_drop_hi_;
+    return pdu_drop_valid_;
   }
   // The verdict may change while a packet is processed (rules later in the pipeline);
   // records emitted afterwards carry the new one.
@@ -122,8 +124,10 @@ class AppLayer final : public StreamConsumer,
   std::uint32_t base_rule_ = 0;
   Action pdu_action_ = Action::Allow;
   std::uint32_t pdu_rule_ = 0;
-  bool pdu_drop_seq_valid_ = false;
-  std::uint32_t pdu_drop_seq_ = 0;
+  bool pdu_drop_valid_ = false;
+  bool pdu_drop_pending_ = false;  // the PDU being parsed was dropped: its end is not known yet
+  std::uint32_t pdu_drop_lo_ = 0;
+  std::uint32_t pdu_drop_hi_ = 0;
   Flow* cur_flow_ = nullptr;
   bool cur_response_ = false;
   bool cur_tcp_ = false;

@@ -183,13 +183,21 @@ void Pipeline::apply_pdu_verdict(Packet& p, Flow& f, int d) noexcept {
     f.verdict = FlowVerdict::Block;
     return;
   }
-  std::uint32_t seq = 0;
-  if (p.meta.l4 == L4::Tcp && app_.pdu_drop_seq(seq)) {
+  std::uint32_t lo = 0, hi = 0;
+  if (p.meta.l4 == L4::Tcp && app_.pdu_drop_range(lo, hi)) {
     // The reassembler has consumed the PDU's bytes: a retransmission would look like old data
-    // and pass. Dropping everything from the PDU's first byte on in this direction makes the
-    // drop stick (the sender retransmits until it gives up or resets).
+    // and pass. Every later segment carrying any of those bytes is dropped too, so the PDU
+    // never arrives; a real receiver, missing them, delivers nothing after them either, and
+    // the sender retransmits until it gives up (use reset to end the connection at once).
+    // The range only grows: a later drop must not reopen an earlier one.
     rules::FlowPolicy& fp = policy(f);
-    if (!(fp.drop_dirs >> d & 1) || static_cast<std::int32_t>(seq - fp.drop_seq[d]) < 0) fp.drop_seq[d] = seq;
+    if (!(fp.drop_dirs >> d & 1)) {
+      fp.drop_lo[d] = lo;
+      fp.drop_hi[d] = hi;
+    } else {
+      if (static_cast<std::int32_t>(lo - fp.drop_lo[d]) < 0) fp.drop_lo[d] = lo;
+      if (static_cast<std::int32_t>(hi - fp.drop_hi[d]) > 0) fp.drop_hi[d] = hi;
+    }
     fp.drop_dirs = static_cast<std::uint8_t>(fp.drop_dirs | 1u << d);
   }
 }
@@ -227,11 +235,12 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
     return;
   }
 
-  // A PDU of this direction was dropped: nothing from its first byte on may pass, or its
-  // retransmission would (see apply_pdu_verdict).
+  // A PDU of this direction was dropped: no segment carrying any of its bytes may pass, or
+  // its retransmission would (see apply_pdu_verdict).
   if (m.l4 == L4::Tcp && (policy(*f).drop_dirs >> d & 1)) {
+    const rules::FlowPolicy& fp = policy(*f);
     const std::uint32_t end = m.tcp_seq + m.payload_len + ((m.tcp_flags & kTcpFin) ? 1u : 0u);
-    if (static_cast<std::int32_t>(end - policy(*f).drop_seq[d]) > 0) {
+    if (static_cast<std::int32_t>(end - fp.drop_lo[d]) > 0 && static_cast<std::int32_t>(fp.drop_hi[d] - m.tcp_seq) > 0) {
       p.verdict = Action::Drop;
       p.reason = DropReason::Policy;
       ++rule_stats_.sticky_drops;

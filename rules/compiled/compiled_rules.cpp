@@ -36,8 +36,13 @@ void CompiledRules::judge_flow(const FlowTuple& t, FlowPolicy& fp) const noexcep
   // One pass in rule order: the first rule without a protocol section decides the flow;
   // protocol rules before it are the candidates for its PDUs.
   for (std::uint32_t w = 0; w < words_; ++w) {
-    const std::uint64_t x =
-        p.word(w) & (sa.word(w) | si.word(w)) & (da.word(w) | di.word(w)) & sp.word(w) & dpt.word(w);
+    // The server side first: it is the most selective in real rule sets, and a zero word
+    // skips the other dimensions.
+    std::uint64_t x = da.word(w) | di.word(w);
+    if (x == 0) continue;
+    x &= sa.word(w) | si.word(w);
+    if (x == 0) continue;
+    x &= p.word(w) & sp.word(w) & dpt.word(w);
     if (x == 0) continue;
     const std::uint64_t decisive = x & flow_only_[w];
     const std::uint64_t below = decisive != 0 ? (decisive & (~decisive + 1)) - 1 : ~0ull;

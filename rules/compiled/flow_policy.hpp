@@ -45,11 +45,13 @@ struct FlowPolicy {
   bool overflow = false;            // more candidates matched than `cand` holds
   std::uint16_t cand[kMaxFlowCandidates] = {};  // protocol rules the flow's L3/L4 matches, in order
   RateBucket buckets[kMaxRateBuckets];
-  // Sticky PDU drops on TCP: bit d set = data of direction d at or beyond drop_seq[d] is
-  // dropped, so a retransmission of a dropped PDU cannot slip through (the reassembler has
-  // consumed those bytes and would otherwise treat it as old data).
+  // Sticky PDU drops on TCP: bit d set = a segment of direction d carrying any byte of
+  // [drop_lo[d], drop_hi[d]) (the dropped PDUs' bytes, and any between them) is dropped, so a
+  // retransmission cannot slip through: the reassembler has consumed those bytes and would
+  // otherwise take it for old data and let it pass.
   std::uint8_t drop_dirs = 0;
-  std::uint32_t drop_seq[2] = {0, 0};
+  std::uint32_t drop_lo[2] = {0, 0};
+  std::uint32_t drop_hi[2] = {0, 0};
 
   // Whether PDUs are judged one by one (some protocol rule may match), or the flow's verdict
   // decides everything.

@@ -95,6 +95,11 @@ struct Bridge {
   }
 };
 
+std::vector<std::uint8_t> operator+(std::vector<std::uint8_t> a, const std::vector<std::uint8_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 std::vector<std::uint8_t> part(const std::vector<std::uint8_t>& v, std::size_t from, std::size_t to) {
   return {v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to)};
 }
@@ -119,19 +124,28 @@ rules:
   REQUIRE(b.out.audits.size() == audits_before + 1);
   CHECK(b.last_audit().verdict == Action::Drop);
   CHECK(b.rules.names.name(b.last_audit().rule) == "no-writes");
-  // The sender retransmits: the reassembler has consumed these bytes, the drop must stick.
+  // The sender retransmits: the reassembler has consumed these bytes, the drop must stick,
+  // however the retransmission is cut.
   CHECK_FALSE(b.send(frame(true, kPsh, 1021, 5012, part(kWrite, 8, 12))));
   CHECK_FALSE(b.send(frame(true, kPsh, 1013, 5012, kWrite)));
   CHECK_FALSE(b.send(frame(true, kPsh, 1013, 5012, part(kWrite, 0, 8))));
-  // Later data in that direction would need the dropped bytes first: it stays out too.
-  CHECK_FALSE(b.send(frame(true, kPsh, 1025, 5012, kRead)));
-  CHECK(b.out.audits.size() == audits_before + 1);  // nothing after the drop was parsed
+  CHECK_FALSE(b.send(frame(true, kPsh, 1001, 5012, std::vector<std::uint8_t>(kRead.begin(), kRead.end()) + kWrite)));
+  CHECK(b.out.audits.size() == audits_before + 1);  // none of them was parsed again
   // Bytes before the dropped PDU, a pure ACK and the other direction still pass.
   CHECK(b.send(frame(true, kPsh, 1001, 5012, kRead)));
   CHECK(b.send(frame(true, kAck, 1013, 5012, {})));
   CHECK(b.send(frame(false, kAck, 5012, 1013, {})));
-  CHECK(b.pipeline.rule_stats().sticky_drops == 4);
-  CHECK(b.pipeline.rule_stats().pdu_drops == 1);
+  // Data after it is judged on its own (a real receiver waits for the missing bytes first; a
+  // replayed capture goes on). A second dropped PDU widens the range: the first stays shut.
+  CHECK(b.send(frame(true, kPsh, 1025, 5012, kRead)));
+  CHECK(b.last_audit().verdict == Action::Allow);
+  CHECK_FALSE(b.send(frame(true, kPsh, 1037, 5012, kWrite)));
+  CHECK_FALSE(b.send(frame(true, kPsh, 1013, 5012, kWrite)));
+  CHECK_FALSE(b.send(frame(true, kPsh, 1037, 5012, kWrite)));
+  CHECK_FALSE(b.send(frame(true, kPsh, 1025, 5012, kRead)));  // between the two: inside the range now
+  CHECK(b.send(frame(true, kPsh, 1049, 5012, kRead)));
+  CHECK(b.pipeline.rule_stats().sticky_drops == 7);
+  CHECK(b.pipeline.rule_stats().pdu_drops == 2);
   // The drop raised an event naming the rule.
   bool event = false;
   for (const auto& e : b.out.events)
