@@ -4,7 +4,8 @@ checks a policy:
   - `fieldguardctl rules check FILE` (offline) exits 0, reports "ok" and no shadowed rule;
   - `fieldguardd -c CONFIG --check-config`, with a config naming the file under `rules:` and the
     dataplane ports the end-to-end tests use (field, plant), exits 0: zones name existing ports.
-No root needed; the end-to-end tests (rules_*_test.py) load the same files into a running daemon.
+No root needed. Every example must also be enforced by an end-to-end test (a rules_*_test.py
+here names it): an example nobody runs goes stale.
 """
 import glob
 import os
@@ -35,6 +36,11 @@ def main():
     failures = []
     if not EXPECTED <= names:
         failures.append(f"missing examples: {sorted(EXPECTED - names)}")
+    here = os.path.dirname(os.path.abspath(__file__))
+    tests = "".join(open(t).read() for t in glob.glob(os.path.join(here, "rules_*_test.py")))
+    unused = sorted(n for n in names if n not in tests)
+    if unused:
+        failures.append(f"examples no end-to-end test uses: {unused}")
     with tempfile.TemporaryDirectory() as work:
         for f in files:
             r = subprocess.run([FIELDGUARDCTL, "rules", "check", f], capture_output=True, text=True)
