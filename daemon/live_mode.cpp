@@ -105,7 +105,7 @@ int run_live(const Options& opt, const Config& cfg) {
     rule_set.fill_status(s);
     return s;
   };
-  rule_set.register_commands(state);
+  rule_set.register_commands(state, &writer);
   state.stats = [&] { return collect(dpl, writer); };
 
   auto drain = [&] {

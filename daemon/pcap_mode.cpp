@@ -94,7 +94,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     rule_set.fill_status(s);
     return s;
   };
-  rule_set.register_commands(state);
+  rule_set.register_commands(state, &writer);
   state.stats = collect;
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);

@@ -113,16 +113,25 @@ std::vector<rules::LoadedRules::AnomalySection> RuleManager::anomaly_settings() 
   return anomaly_;
 }
 
-void reload_on_hup(RuleManager& rules, RecordWriter& writer, bool quiet) {
-  Diagnostics diag;
-  const bool ok = rules.reload_rules("", diag);
-  const RuleSetInfo i = rules.info();
+namespace {
+
+// rules.reloaded / rules.reload_refused in the event log.
+ControlEvent reload_event(bool ok, const RuleSetInfo& i, const Diagnostics& diag) {
   ControlEvent e;
   e.event = ok ? "rules.reloaded" : "rules.reload_refused";
   e.name = i.source;
   e.severity = ok ? "info" : "medium";
   e.detail = ok ? "rule set version " + std::to_string(i.version) + ", " + std::to_string(i.rules) + " rules, hash " + i.hash
                 : diag.str();
+  return e;
+}
+
+}  // namespace
+
+void reload_on_hup(RuleManager& rules, RecordWriter& writer, bool quiet) {
+  Diagnostics diag;
+  const bool ok = rules.reload_rules("", diag);
+  const ControlEvent e = reload_event(ok, rules.info(), diag);
   writer.control_event(e);
   writer.flush();
   if (!quiet) std::cerr << "fieldguardd: SIGHUP: " << (ok ? e.detail + "\n" : "rule set refused, the running set stays:\n" + diag.str());
@@ -145,16 +154,21 @@ std::string rule_info_json(const RuleSetInfo& info) {
   return out;
 }
 
-void RuleManager::register_commands(ControlState& state) {
+void RuleManager::register_commands(ControlState& state, RecordWriter* events) {
   state.commands["rules.show"] = [this](const YAML::Node&) {
     return ControlReply{true, rule_info_json(info()), {}};
   };
-  state.commands["rules.reload"] = [this](const YAML::Node& req) {
+  state.commands["rules.reload"] = [this, events](const YAML::Node& req) {
     std::string path;
     if (const YAML::Node args = req["args"]; args && args.IsMap() && args["path"] && args["path"].IsScalar())
       path = args["path"].Scalar();
     Diagnostics diag;
-    if (!reload_rules(path, diag)) return ControlReply::fail("rule set refused, the running set stays:\n" + diag.str());
+    const bool ok = reload_rules(path, diag);
+    if (events != nullptr) {
+      events->control_event(reload_event(ok, info(), diag));
+      events->flush();
+    }
+    if (!ok) return ControlReply::fail("rule set refused, the running set stays:\n" + diag.str());
     return ControlReply{true, rule_info_json(info()), {}};
   };
 }

@@ -19,6 +19,8 @@
 
 namespace fg::daemon {
 
+class RecordWriter;
+
 struct RuleSetInfo {
   std::uint64_t version = 0;      // 1 for the set loaded at start, +1 per successful reload
   std::string hash;               // of the rule files' names and contents
@@ -53,8 +55,9 @@ class RuleManager {
   // The anomaly engine's `anomaly:` settings of the set in force (issue 5 reads them).
   [[nodiscard]] std::vector<rules::LoadedRules::AnomalySection> anomaly_settings() const;
 
-  // rules.show and rules.reload on the control socket (docs/CONTROL.md).
-  void register_commands(ControlState& state);
+  // rules.show and rules.reload on the control socket (docs/CONTROL.md); reloads are reported
+  // to `events` (control-plane events) when given. Handlers run on the control thread.
+  void register_commands(ControlState& state, RecordWriter* events = nullptr);
   // The rules part of `status`.
   void fill_status(StatusInfo& s) const;
 
@@ -70,7 +73,6 @@ class RuleManager {
   std::vector<rules::LoadedRules::AnomalySection> anomaly_;
 };
 
-class RecordWriter;
 // SIGHUP: reloads the rule file in force; the outcome goes to stderr and the event log.
 void reload_on_hup(RuleManager& rules, RecordWriter& writer, bool quiet);
 

@@ -13,7 +13,7 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       buffers_(cfg.stream_buffers),
       app_(cfg.app, out),
       reasm_(buffers_, app_, cfg.holes),
-      policies_(cfg.max_flows) {
+      policies_(cfg.max_flows < 16 ? 16 : cfg.max_flows) {  // the flow table holds at least 16
   app_.set_judge(this);
 }
 
@@ -267,6 +267,7 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
       // A SYN on a finished connection: the 5-tuple is reused, start afresh.
       release(*f);
       for (TcpDir& s : f->dir) s = TcpDir{};
+      policy(*f).drop_dirs = 0;  // the byte ranges of dropped PDUs belonged to the old connection
       tcp_open(*f, m, from_lo);
       t = tcp_track(*f, from_lo == f->client_is_lo ? 0 : 1, m);
     }

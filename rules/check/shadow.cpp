@@ -44,7 +44,19 @@ bool endpoints_cover(const RuleSet& set, const std::vector<Endpoint>& wide, cons
   return true;
 }
 
+// Conditions fieldguard cannot always check; such PDUs match only rules whose action is not
+// allow (compiled/pdu_match.hpp), so an allow rule with them set does not cover a stricter one.
+bool has_uncheckable(const Rule& r) {
+  switch (r.section) {
+    case Section::S7comm: return r.s7comm.area.set || r.s7comm.db.set || r.s7comm.address.set;
+    case Section::Dnp3: return r.dnp3.object.set || r.dnp3.address.set;
+    case Section::Opcua: return r.opcua.service.set;
+    default: return false;
+  }
+}
+
 bool fields_cover(const Rule& a, const Rule& b) {
+  if (a.action == dp::Action::Allow && b.action != dp::Action::Allow && has_uncheckable(a)) return false;
   switch (a.section) {
     case Section::None: return true;
     case Section::Modbus: {

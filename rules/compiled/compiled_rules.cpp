@@ -140,6 +140,9 @@ Decision CompiledRules::judge_pdu(const R& rec, Section s, bool response, FlowPo
       if (l34_matches(rules_[idx], fp.tuple) && try_rule(idx)) return decide(idx, fp, now_ns, st);
     }
   }
+  // A response no response rule matched belongs to the exchange its request opened: on a flow
+  // judged PDU by PDU it passes like the flow's transport (rules judge requests by default).
+  if (response && fp.inspect()) return flow_decision(fp);
   if (fp.fallthrough != 0) return decide(fp.fallthrough - 1, fp, now_ns, st);
   return {default_action_, 0, true, false, false};
 }

@@ -1,7 +1,10 @@
 // Whether one PDU satisfies a rule's field conditions, per protocol (docs/RULES.md says the
 // semantics). Conditions on a single field (function, unit id, service, ...) need the field;
 // conditions on what a PDU touches (addresses, values, objects, areas) must hold for every
-// one it touches, and hold for a PDU that touches none; what cannot be checked fails.
+// one it touches, and hold for a PDU that touches none. What cannot be checked (items the
+// parser did not keep, DNP3 indexes carried as prefixes, an encrypted OPC UA service) is
+// decided in the safe direction: an allow rule does not match, any other rule does.
+
 #pragma once
 
 #include <algorithm>
@@ -10,6 +13,9 @@
 #include "rules/compiled/compiled_rules.hpp"
 
 namespace fg::rules {
+
+// Whether an unverifiable item counts as matching this rule.
+inline bool assume_match(const CompiledRule& rule) noexcept { return rule.action != dp::Action::Allow; }
 
 // The section's 8-bit code checked through CompiledRule::codes; > 255 when the PDU has none.
 inline std::uint32_t pdu_code(const modbus::Record& r) noexcept { return r.function; }
@@ -70,11 +76,14 @@ inline bool fields_match(const CompiledRule& rule, const s7comm::Record& r) noex
   if (c.group.set && !(r.has_userdata && c.group.values.contains(r.userdata_group))) return false;
   if (c.subfunction.set && !(r.has_userdata && c.subfunction.values.contains(r.userdata_subfunc))) return false;
   if (c.area.set || c.db.set || c.address.set) {
-    if (r.truncated) return false;  // items we did not keep cannot be checked
+    if (r.truncated && !assume_match(rule)) return false;  // items we did not keep
     const std::size_t n = std::min<std::size_t>(r.items_len, s7comm::kMaxItems);
     for (std::size_t i = 0; i < n; ++i) {
       const s7comm::VarItem& it = r.items[i];
-      if (it.syntax_id != 0x10) return false;  // not S7ANY: no area/DB/address to check
+      if (it.syntax_id != 0x10) {  // not S7ANY: no area/DB/address to check
+        if (!assume_match(rule)) return false;
+        continue;
+      }
       if (!c.area.holds(it.area) || !c.db.holds(it.db)) return false;
       if (c.address.set) {
         const std::uint32_t first = it.address >> 3;
@@ -86,12 +95,32 @@ inline bool fields_match(const CompiledRule& rule, const s7comm::Record& r) noex
   return true;
 }
 
+// OPC UA: HEL, ACK, ERR and RHE come before any secure channel, so service and security
+// conditions hold for them (a rule lists them by msg_type). OPN and CLO carry one service
+// each (OpenSecureChannel, CloseSecureChannel), readable or not; an MSG must show a readable
+// service in the set (an encrypted one does not match a service condition). The security mode
+// is negotiated by OPN: unknown there, it holds; on MSG and CLO it must be known and listed.
 inline bool fields_match(const CompiledRule& rule, const opcua::Record& r) noexcept {
   const OpcuaCondition& c = rule.opcua;
-  if (c.service.set && !(r.has_service && r.service_ns == 0 && c.service.values.contains(r.service_id))) return false;
-  if (c.security_mode.set && (r.security_mode == opcua::SecurityMode::Unknown ||
-                              !c.security_mode.values.contains(static_cast<std::uint32_t>(r.security_mode))))
-    return false;
+  const bool channel = opcua::is_secure_message(r.msg_type);
+  if (!channel) return true;
+  if (c.service.set) {
+    if (r.msg_type == opcua::MsgType::Opn) {
+      if (!c.service.values.contains(446) && !c.service.values.contains(449)) return false;
+    } else if (r.msg_type == opcua::MsgType::Clo) {
+      if (!c.service.values.contains(452) && !c.service.values.contains(455)) return false;
+    } else if (!r.has_service) {
+      if (!assume_match(rule)) return false;  // encrypted: the service cannot be seen
+    } else if (r.service_ns != 0 || !c.service.values.contains(r.service_id)) {
+      return false;
+    }
+  }
+  if (c.security_mode.set) {
+    const bool unknown = r.security_mode == opcua::SecurityMode::Unknown;
+    if (unknown ? r.msg_type != opcua::MsgType::Opn
+                : !c.security_mode.values.contains(static_cast<std::uint32_t>(r.security_mode)))
+      return false;
+  }
   if (c.security_policy.set && (r.security_policy == opcua::SecurityPolicy::Unknown ||
                                 !c.security_policy.values.contains(static_cast<std::uint32_t>(r.security_policy))))
     return false;
@@ -101,7 +130,7 @@ inline bool fields_match(const CompiledRule& rule, const opcua::Record& r) noexc
 inline bool fields_match(const CompiledRule& rule, const dnp3::Record& r) noexcept {
   const Dnp3Condition& c = rule.dnp3;
   if (!c.object.set && !c.address.set) return true;
-  if (r.objects_truncated || r.objects_incomplete || r.objects_malformed) return false;
+  if ((r.objects_truncated || r.objects_incomplete || r.objects_malformed) && !assume_match(rule)) return false;
   for (std::uint8_t i = 0; i < r.object_count && i < dnp3::kMaxObjects; ++i) {
     const dnp3::ObjectHeader& h = r.objects[i];
     if (c.object.set && !c.object.values.contains(std::uint32_t{h.group} << 8 | h.variation)) return false;
@@ -109,7 +138,8 @@ inline bool fields_match(const CompiledRule& rule, const dnp3::Record& r) noexce
     if (!h.range_is_count) {
       if (h.start > h.stop || !c.address.values.contains_all(h.start, h.stop)) return false;
     } else if (const int prefix = h.qualifier >> 4 & 7; prefix >= 1 && prefix <= 3) {
-      return false;  // indexes travel as prefixes of each object: not in the record, unchecked
+      // Indexes travel as prefixes of each object: not in the record, unchecked.
+      if (!assume_match(rule)) return false;
     }
   }
   return true;

@@ -230,7 +230,7 @@ bool load_rules_path(const std::string& path, const LoadOptions& opt, LoadedRule
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     for (const auto& e : fs::directory_iterator(path, ec))
-      if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path().string());
+      if (e.is_regular_file(ec) && e.path().extension() == ".yaml") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     if (files.empty()) {
       diag.error(path, 0, 0, "no *.yaml rule files in the directory");

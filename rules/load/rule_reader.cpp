@@ -287,8 +287,9 @@ bool read_rule(daemon::YamlReader& r, const YAML::Node& n, const std::string& pa
       if (auto l = v["limit"]) r.integer<std::uint32_t>(l, path + ".rate.limit", 1, 1'000'000, out.rate_limit);
       else r.error(v, path + ".rate", "missing \"limit\" (matches allowed per period)");
       if (auto p = v["per"]) {
-        if (r.duration(p, path + ".rate.per", out.rate_per_ns) && out.rate_per_ns == 0)
-          r.error(p, path + ".rate.per", "zero period, expected a duration such as 1s");
+        // Bounded so that limit x period in nanoseconds fits the token arithmetic (64 bits).
+        if (r.duration(p, path + ".rate.per", out.rate_per_ns) && (out.rate_per_ns == 0 || out.rate_per_ns > 3'600'000'000'000ull))
+          r.error(p, path + ".rate.per", "period out of range, expected a duration from 1ms to 1h such as 1s");
       } else {
         r.error(v, path + ".rate", "missing \"per\" (a duration such as 1s)");
       }

@@ -189,6 +189,10 @@ rules: {rules['a']}
         rx_at_last = control(sock, "stats")["data"]["packets_in"]
         status = control(sock, "status")["data"]
         print("after the reloads:", json.dumps(info), "status rules_version", status.get("rules_version"))
+        shown = subprocess.run([FIELDGUARDCTL, "-s", sock, "rules", "show"], capture_output=True, text=True)
+        print(shown.stdout)
+        if shown.returncode != 0 or "version" not in shown.stdout or info["hash"] not in shown.stdout:
+            fail("fieldguardctl rules show: " + shown.stdout + shown.stderr)
         if info["version"] != 1 + ok or status.get("rules_version") != info["version"]:
             fail(f"version {info['version']} after {ok} reloads (status says {status.get('rules_version')})")
         if info["failed_reloads"] != refused:
@@ -237,8 +241,9 @@ rules: {rules['a']}
             elif e.get("rule"):
                 names[e["rule"]] += 1
     print("events:", dict(names))
-    if names["rules.reloaded"] != hups:
-        fail(f"{names['rules.reloaded']} SIGHUP reload events for {hups} SIGHUPs")
+    if names["rules.reloaded"] != ok or names["rules.reload_refused"] != refused:
+        fail(f"{names['rules.reloaded']} reload events for {ok} reloads, "
+             f"{names['rules.reload_refused']} refusal events for {refused}")
     print(f"PASS: {ok} reloads ({hups} by SIGHUP) and {refused} refusals under traffic; "
           f"{len(frames_out)} forwarded + {policy} dropped by policy = {len(frames_in)} sent")
 

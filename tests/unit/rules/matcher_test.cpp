@@ -72,6 +72,11 @@ rules:
   CHECK(c.rule_of(c.judge(mb_write(40, {100}), fp)) == "setpoint");
   CHECK(c.judge(mb_write(40, {101}), fp).action == Action::Drop);
   CHECK(c.judge(mb_write(40, {5, 6}), fp).action == Action::Drop);  // touches 41
+  // Responses are not judged by request rules: they pass with the exchange their request opened.
+  modbus::Record answer = mb(3, 0, 125);
+  answer.is_response = true;
+  CHECK_FALSE(c.judge(answer, fp, true).judged);
+  CHECK(c.judge(answer, fp, true).action == Action::Allow);
   // Another client: no rule names it, the default decides the flow outright.
   auto other = c.flow("198.18.0.21", "198.18.0.3");
   CHECK_FALSE(other.inspect());
@@ -137,6 +142,8 @@ rules:
   CHECK(c.rule_of(c.judge(read, fp)) == "other-reads");
   read.items[1] = {0x10, 0x02, 0x83, 1, 0, 0};            // flags (M), not a DB
   CHECK(c.judge(read, fp).action == Action::Drop);
+  read.items[1] = {0xb0, 0x02, 0x84, 1, 5, 0};            // DBREAD addressing: not checkable,
+  CHECK(c.rule_of(c.judge(read, fp)) == "other-reads");    // so the allow rule does not match
   s7comm::Record ud;
   ud.has_s7 = true;
   ud.has_userdata = true;
@@ -187,6 +194,50 @@ rules:
   CHECK_FALSE(c.judge(msg, fp).judged);
 }
 
+TEST_CASE("the syntax example's OPC UA rule admits the handshake and reads, not writes") {
+  Compiled c(R"(
+default_action: drop
+rules:
+  - name: opcua-read-only
+    action: allow
+    opcua: {service: [read, browse, create_session, activate_session, get_endpoints, open_secure_channel,
+                      close_secure_channel, close_session], msg_type: [HEL, OPN, MSG, CLO],
+            security_mode: [none, sign, sign_and_encrypt], security_policy: [None, Basic256Sha256]}
+)");
+  auto fp = c.flow("198.18.0.20", "198.18.0.3", 4840);
+  opcua::Record hel;  // before any channel: no service, mode or policy yet
+  hel.msg_type = opcua::MsgType::Hel;
+  CHECK(c.judge(hel, fp).action == Action::Allow);
+  opcua::Record ack = hel;
+  ack.msg_type = opcua::MsgType::Ack;
+  CHECK(c.judge(ack, fp, true).action == Action::Allow);  // a response: not judged by request rules
+  opcua::Record opn;
+  opn.msg_type = opcua::MsgType::Opn;
+  opn.security_policy = opcua::SecurityPolicy::None;  // mode still unknown: OPN negotiates it
+  CHECK(c.rule_of(c.judge(opn, fp)) == "opcua-read-only");
+  opn.security_policy = opcua::SecurityPolicy::Basic256;  // a policy the rule does not list
+  CHECK(c.judge(opn, fp).action == Action::Drop);
+  opcua::Record read;
+  read.msg_type = opcua::MsgType::Msg;
+  read.security_policy = opcua::SecurityPolicy::None;
+  read.security_mode = opcua::SecurityMode::None;
+  read.has_service = true;
+  read.service_id = 631;
+  CHECK(c.judge(read, fp).action == Action::Allow);
+  read.service_id = 673;  // WriteRequest
+  CHECK(c.judge(read, fp).action == Action::Drop);
+  read.service_id = 712;  // CallRequest
+  CHECK(c.judge(read, fp).action == Action::Drop);
+  read.has_service = false;  // encrypted: the service cannot be vouched for
+  CHECK(c.judge(read, fp).action == Action::Drop);
+  CHECK(c.rule_of(c.judge(read, fp)) == "default");
+  opcua::Record clo;
+  clo.msg_type = opcua::MsgType::Clo;
+  clo.security_policy = opcua::SecurityPolicy::None;
+  clo.security_mode = opcua::SecurityMode::None;
+  CHECK(c.judge(clo, fp).action == Action::Allow);
+}
+
 TEST_CASE("dnp3 rules match functions, objects and point indexes; link frames are transport") {
   Compiled c(R"(
 default_action: allow
@@ -209,8 +260,8 @@ rules:
   CHECK(c.rule_of(c.judge(op, fp)) == "operate-low");
   op.objects[0].stop = op.objects[0].start = 10;
   CHECK(c.rule_of(c.judge(op, fp)) == "operate-other");
-  op.objects[0] = {12, 1, 0x28, true, true, 0, 0, 1};  // count with 2-byte index prefixes: unchecked
-  CHECK(c.rule_of(c.judge(op, fp)) == "operate-other");
+  op.objects[0] = {12, 1, 0x28, true, true, 0, 0, 1};  // count with 2-byte index prefixes: unchecked,
+  CHECK(c.rule_of(c.judge(op, fp)) == "operate-low");   // so a rule that alerts (or drops) matches
   dnp3::Record unsol;
   unsol.has_app = true;
   unsol.app_function = 130;

@@ -200,7 +200,7 @@ TEST_CASE("duplicate rule names, two protocol sections and a bad rate are refuse
   const std::string t = r.text();
   CHECK_THAT(t, Catch::Contains("r.yaml:3:5: error: rules[1].name: duplicate rule name \"a\", first used at r.yaml:2"));
   CHECK_THAT(t, Catch::Contains("r.yaml:3:48: error: rules[1].dnp3: a rule judges one protocol"));
-  CHECK_THAT(t, Catch::Contains("r.yaml:4:52: error: rules[2].rate.per: zero period"));
+  CHECK_THAT(t, Catch::Contains("r.yaml:4:52: error: rules[2].rate.per: period out of range"));
 }
 
 TEST_CASE("a YAML syntax error names its position") {
