@@ -292,11 +292,11 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
     apply_pdu_verdict(p, *f, d);
     // A flow judged per PDU carrying data no parser reads (not industrial, or framing lost)
     // gets the verdict of its own rule: the protocol rules cannot vouch for it.
-    const rules::FlowPolicy& fp = policy(*f);
     const auto st = static_cast<AppStatus>(f->app_status);
     // IP fragments are not reassembled, so a PDU inside one cannot be judged either.
     const bool unjudged = st == AppStatus::NotIndustrial || st == AppStatus::GaveUp || (m.flags & kMetaFragment);
-    if (p.forwarded() && (m.payload_len > 0 || (m.flags & kMetaFragment)) && fp.inspect() && unjudged &&
+    const rules::FlowPolicy& fp = policy(*f);
+    if (unjudged && p.forwarded() && (m.payload_len > 0 || (m.flags & kMetaFragment)) && fp.inspect() &&
         fp.fall_action != Action::Allow && fp.fall_action != Action::Alert) {
       ++rule_stats_.not_industrial_drops;
       apply(p, fp.fall_action);

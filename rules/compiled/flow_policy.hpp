@@ -35,7 +35,15 @@ struct RateBucket {
 };
 
 struct FlowPolicy {
+  // Read for every packet of the flow: kept together in the first cache line.
   std::uint64_t set_id = 0;         // CompiledRules::id() that judged the flow; 0 = not yet
+  // Sticky PDU drops on TCP: bit d set = a segment of direction d carrying any byte of
+  // [drop_lo[d], drop_hi[d]) (the dropped PDUs' bytes, and any between them) is dropped, so a
+  // retransmission cannot slip through: the reassembler has consumed those bytes and would
+  // otherwise take it for old data and let it pass.
+  std::uint8_t drop_dirs = 0;
+  std::uint32_t drop_lo[2] = {0, 0};
+  std::uint32_t drop_hi[2] = {0, 0};
   FlowTuple tuple;
   std::uint32_t fallthrough = 0;    // first matching rule without a protocol section, + 1; 0 = none
   std::uint32_t fall_rule = 0;      // its name id (0 = the default action)
@@ -45,13 +53,6 @@ struct FlowPolicy {
   bool overflow = false;            // more candidates matched than `cand` holds
   std::uint16_t cand[kMaxFlowCandidates] = {};  // protocol rules the flow's L3/L4 matches, in order
   RateBucket buckets[kMaxRateBuckets];
-  // Sticky PDU drops on TCP: bit d set = a segment of direction d carrying any byte of
-  // [drop_lo[d], drop_hi[d]) (the dropped PDUs' bytes, and any between them) is dropped, so a
-  // retransmission cannot slip through: the reassembler has consumed those bytes and would
-  // otherwise take it for old data and let it pass.
-  std::uint8_t drop_dirs = 0;
-  std::uint32_t drop_lo[2] = {0, 0};
-  std::uint32_t drop_hi[2] = {0, 0};
 
   // Whether PDUs are judged one by one (some protocol rule may match), or the flow's verdict
   // decides everything.
