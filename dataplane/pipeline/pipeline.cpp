@@ -237,7 +237,9 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
 
   // A PDU of this direction was dropped: no segment carrying any of its bytes may pass, or
   // its retransmission would (see apply_pdu_verdict).
-  if (m.l4 == L4::Tcp && (policy(*f).drop_dirs >> d & 1)) {
+  // Segments without bytes (ACKs) carry nothing of it; a SYN starts a new connection.
+  if (m.l4 == L4::Tcp && (m.payload_len > 0 || (m.tcp_flags & kTcpFin)) && !(m.tcp_flags & kTcpSyn) &&
+      (policy(*f).drop_dirs >> d & 1)) {
     const rules::FlowPolicy& fp = policy(*f);
     const std::uint32_t end = m.tcp_seq + m.payload_len + ((m.tcp_flags & kTcpFin) ? 1u : 0u);
     if (static_cast<std::int32_t>(end - fp.drop_lo[d]) > 0 && static_cast<std::int32_t>(fp.drop_hi[d] - m.tcp_seq) > 0) {
