@@ -6,7 +6,7 @@ BUILD="meson ninja-build pkg-config g++ libdpdk-dev dpdk libpcap-dev libboost-pr
   libssl-dev libmbedtls-dev libyaml-cpp-dev catch2 libcurl4-openssl-dev libsystemd-dev"
 # Test peers and tools: tshark (reference dissector), scapy and pymodbus (real peers),
 # iproute2/ethtool (namespaces), dpdk-dev (testpmd, for the benchmark bound), clang (libFuzzer).
-TEST="tshark wireshark-common python3 python3-scapy python3-pymodbus python3-serial python3-serial-asyncio iproute2 ethtool tcpreplay
+TEST="tshark wireshark-common make python3 python3-scapy python3-pymodbus python3-serial python3-serial-asyncio iproute2 ethtool tcpreplay
   dpdk-dev clang libclang-rt-14-dev
   rsyslog rsyslog-openssl systemd openssl curl python3-cryptography nginx"
 want=$BUILD
@@ -22,3 +22,6 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $missing
 fi
+# Node peers (node-opcua, node-snap7) for the rule-enforcement end-to-end tests.
+[ "${1:-}" = "--with-tests" ] && "$(dirname "$0")/install-node-peers.sh"
+exit 0
