@@ -44,7 +44,7 @@ struct Harness {
           out.push_back(std::move(wf));
           return true;
         },
-        [] { return std::uint64_t{0}; }, nullptr);
+        [] { return std::uint64_t{0}; }, FormatContext{});
     register_tail_command(state, "events", &events);
     register_tail_command(state, "audit", nullptr);
     CaptureHooks h;
