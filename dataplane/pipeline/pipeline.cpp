@@ -262,7 +262,8 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
   app_.begin_packet(p, action, f->rule);
   // A rule that does more than allow says so once per flow, when it first decides.
   if (created && action != Action::Allow)
-    app_.raise({&pipeline_events::kAclMatch, f->rule, 0}, proto::Protocol::None, EventKind::Alert);
+    app_.raise({f->rule == 0 ? &pipeline_events::kDefaultAction : &pipeline_events::kAclMatch, f->rule, 0},
+               proto::Protocol::None, EventKind::Alert);
   apply(p, action);
   // `action: protect` (or `protect: true`): what the rule lets through travels upstream inside
   // the ESP tunnel; the tunnel stage encapsulates forwarded field-side packets so marked.

@@ -23,6 +23,39 @@ void learn_window(Flow& f, int d, const PacketMeta& m) noexcept {
   s.window = std::uint32_t{m.tcp_window} << shift;
 }
 
+// Server ports of the industrial protocols we parse or commonly meet. Their clients use
+// ephemeral ports that can be lower (Windows XP/2003 use 1025-5000, some masters bind a fixed
+// low port), so "the lower port is the server" judges e.g. a DNP3 master 2902 -> 20000 backwards.
+constexpr std::uint16_t kIndustrialServerPorts[] = {
+    102,    // S7comm / S7comm-plus (ISO-TSAP)
+    502,    // Modbus/TCP
+    2404,   // IEC 60870-5-104
+    4840,   // OPC UA binary
+    20000,  // DNP3
+    44818,  // EtherNet/IP explicit messaging
+    47808,  // BACnet/IP
+    34962, 34963, 34964,  // PROFINET
+    1911,   // Niagara Fox
+    18245,  // GE SRTP
+};
+
+constexpr bool industrial_server_port(std::uint16_t p) noexcept {
+  for (const std::uint16_t s : kIndustrialServerPorts)
+    if (s == p) return true;
+  return false;
+}
+
+// Whether the sender of a segment on a flow joined mid-stream is most likely the server: a
+// known industrial server port on exactly one side wins; else a system port (< 1024) against
+// a non-system one; else the lower port.
+constexpr bool sender_is_server(std::uint16_t sport, std::uint16_t dport) noexcept {
+  const bool s_ind = industrial_server_port(sport), d_ind = industrial_server_port(dport);
+  if (s_ind != d_ind) return s_ind;
+  const bool s_sys = sport < 1024, d_sys = dport < 1024;
+  if (s_sys != d_sys) return s_sys;
+  return sport < dport;
+}
+
 }  // namespace
 
 void tcp_open(Flow& f, const PacketMeta& m, bool from_lo) noexcept {
@@ -33,8 +66,8 @@ void tcp_open(Flow& f, const PacketMeta& m, bool from_lo) noexcept {
   } else if (synack) {
     f.client_is_lo = !from_lo;  // we missed the SYN: the sender of a SYN-ACK is the server
   } else {
-    // Joined mid-stream: the lower port is most likely the server's (well-known) port.
-    const bool src_is_server = m.sport < m.dport;
+    // Joined mid-stream: guess the server from the ports (sender_is_server says how).
+    const bool src_is_server = sender_is_server(m.sport, m.dport);
     f.client_is_lo = src_is_server ? !from_lo : from_lo;
   }
   f.tcp = (syn_only || synack) ? TcpState::SynSent : TcpState::Established;

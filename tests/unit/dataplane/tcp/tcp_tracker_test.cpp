@@ -37,6 +37,33 @@ TEST_CASE("a three-way handshake establishes the flow") {
   CHECK(f.dir[1].next_seq == 901);
 }
 
+namespace {
+// Whether tcp_open on a mid-stream segment sport -> dport takes its sender as the server.
+bool midstream_sender_is_server(std::uint16_t sport, std::uint16_t dport) {
+  Flow f;
+  tcp_open(f, seg(sport, dport, kTcpAck | kTcpPsh, 1, 1, 10), /*from_lo=*/true);
+  return !f.client_is_lo;  // the sender is the lo endpoint
+}
+}  // namespace
+
+TEST_CASE("a flow joined mid-stream prefers a known industrial server port over the lower port") {
+  // A DNP3 master on ephemeral port 2902 talking to an outstation on 20000, both directions.
+  CHECK_FALSE(midstream_sender_is_server(2902, 20000));
+  CHECK(midstream_sender_is_server(20000, 2902));
+  CHECK_FALSE(midstream_sender_is_server(1500, 4840));  // OPC UA from an XP-era ephemeral port
+  CHECK(midstream_sender_is_server(44818, 3000));       // EtherNet/IP
+  CHECK_FALSE(midstream_sender_is_server(80, 502));     // industrial beats the system-port rule
+}
+
+TEST_CASE("a flow joined mid-stream without an industrial port prefers a system port, then the lower") {
+  CHECK(midstream_sender_is_server(443, 40000));
+  CHECK(midstream_sender_is_server(1023, 1024));  // 1023 is a system port, 1024 is not
+  CHECK_FALSE(midstream_sender_is_server(40000, 443));
+  CHECK_FALSE(midstream_sender_is_server(3000, 2000));
+  CHECK(midstream_sender_is_server(2000, 3000));
+  CHECK(midstream_sender_is_server(502, 20000));  // both industrial: the lower port
+}
+
 TEST_CASE("a SYN-ACK acknowledging the wrong number raises an anomaly") {
   Flow f;
   const auto syn = seg(40000, 502, kTcpSyn, 100, 0);
