@@ -1,6 +1,7 @@
 #include "dataplane/pipeline/pipeline.hpp"
 
 #include "dataplane/decode/decode.hpp"
+#include "dataplane/flow/server_port.hpp"
 #include "dataplane/pipeline/pipeline_events.hpp"
 #include "dataplane/tcp/tcp_tracker.hpp"
 
@@ -118,9 +119,9 @@ Flow* Pipeline::flow_for(Packet& p, std::uint16_t i, std::uint64_t now_ns, bool&
   if (tcp) {
     tcp_open(*f, m, from_lo);
   } else {
-    // First sender of a datagram flow is the client, unless it sends from the lower port
-    // (a server's reply seen first, or an unsolicited report).
-    f->client_is_lo = m.sport >= m.dport ? from_lo : !from_lo;
+    // First sender of a datagram flow is the client, unless its port says it is the server
+    // (a server's reply seen first, or an unsolicited report): see sender_is_server.
+    f->client_is_lo = sender_is_server(m.sport, m.dport) ? !from_lo : from_lo;
   }
   rules::FlowPolicy& fp = policy(*f);
   fp.set_id = 0;

@@ -1,5 +1,6 @@
 #include "dataplane/tcp/tcp_tracker.hpp"
 
+#include "dataplane/flow/server_port.hpp"
 #include "dataplane/tcp/tcp_events.hpp"
 
 namespace fg::dp {
@@ -21,39 +22,6 @@ void learn_window(Flow& f, int d, const PacketMeta& m) noexcept {
   const bool scaled = f.dir[0].wscale != 0xff && f.dir[1].wscale != 0xff && !(m.tcp_flags & kTcpSyn);
   const std::uint8_t shift = scaled ? (s.wscale > 14 ? 14 : s.wscale) : 0;
   s.window = std::uint32_t{m.tcp_window} << shift;
-}
-
-// Server ports of the industrial protocols we parse or commonly meet. Their clients use
-// ephemeral ports that can be lower (Windows XP/2003 use 1025-5000, some masters bind a fixed
-// low port), so "the lower port is the server" judges e.g. a DNP3 master 2902 -> 20000 backwards.
-constexpr std::uint16_t kIndustrialServerPorts[] = {
-    102,    // S7comm / S7comm-plus (ISO-TSAP)
-    502,    // Modbus/TCP
-    2404,   // IEC 60870-5-104
-    4840,   // OPC UA binary
-    20000,  // DNP3
-    44818,  // EtherNet/IP explicit messaging
-    47808,  // BACnet/IP
-    34962, 34963, 34964,  // PROFINET
-    1911,   // Niagara Fox
-    18245,  // GE SRTP
-};
-
-constexpr bool industrial_server_port(std::uint16_t p) noexcept {
-  for (const std::uint16_t s : kIndustrialServerPorts)
-    if (s == p) return true;
-  return false;
-}
-
-// Whether the sender of a segment on a flow joined mid-stream is most likely the server: a
-// known industrial server port on exactly one side wins; else a system port (< 1024) against
-// a non-system one; else the lower port.
-constexpr bool sender_is_server(std::uint16_t sport, std::uint16_t dport) noexcept {
-  const bool s_ind = industrial_server_port(sport), d_ind = industrial_server_port(dport);
-  if (s_ind != d_ind) return s_ind;
-  const bool s_sys = sport < 1024, d_sys = dport < 1024;
-  if (s_sys != d_sys) return s_sys;
-  return sport < dport;
 }
 
 }  // namespace

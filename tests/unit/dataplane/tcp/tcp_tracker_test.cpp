@@ -1,6 +1,7 @@
 // TCP tracking: handshake, mid-stream pickup, FIN/RST, window checks, port reuse.
 #include <catch2/catch.hpp>
 
+#include "dataplane/flow/server_port.hpp"
 #include "dataplane/tcp/tcp_tracker.hpp"
 
 using namespace fg::dp;
@@ -55,13 +56,20 @@ TEST_CASE("a flow joined mid-stream prefers a known industrial server port over 
   CHECK_FALSE(midstream_sender_is_server(80, 502));     // industrial beats the system-port rule
 }
 
-TEST_CASE("a flow joined mid-stream without an industrial port prefers a system port, then the lower") {
+TEST_CASE("a flow joined mid-stream without an industrial port takes the lower port, system ports first") {
   CHECK(midstream_sender_is_server(443, 40000));
-  CHECK(midstream_sender_is_server(1023, 1024));  // 1023 is a system port, 1024 is not
+  CHECK(midstream_sender_is_server(1023, 1024));  // a system port before a registered one
   CHECK_FALSE(midstream_sender_is_server(40000, 443));
   CHECK_FALSE(midstream_sender_is_server(3000, 2000));
   CHECK(midstream_sender_is_server(2000, 3000));
   CHECK(midstream_sender_is_server(502, 20000));  // both industrial: the lower port
+}
+
+TEST_CASE("the port guess used for datagram flows too: same ports keep the first sender as client") {
+  CHECK_FALSE(sender_is_server(2902, 20000));  // DNP3 over UDP from a low master port
+  CHECK(sender_is_server(20000, 2902));        // an unsolicited response seen first
+  CHECK_FALSE(sender_is_server(47808, 47808));  // BACnet peers: the first sender stays client
+  static_assert(industrial_server_port(4840) && !industrial_server_port(4841));
 }
 
 TEST_CASE("a SYN-ACK acknowledging the wrong number raises an anomaly") {
