@@ -94,7 +94,8 @@ void AppLayer::judge_record(const R& r) noexcept {
   if (dec.rate_limited)
     raise({&policy_events::kRateExceeded, function_of(r), 0}, current_proto_, EventKind::Alert);
   else if (dec.action != Action::Allow)
-    raise({&policy_events::kRuleMatch, function_of(r), 0}, current_proto_, EventKind::Alert);
+    raise({dec.rule == 0 ? &policy_events::kDefaultAction : &policy_events::kRuleMatch, function_of(r), 0},
+          current_proto_, EventKind::Alert);
 }
 
 template <class R>

@@ -1,6 +1,7 @@
 #include "dataplane/pipeline/pipeline.hpp"
 
 #include "dataplane/decode/decode.hpp"
+#include "dataplane/flow/server_port.hpp"
 #include "dataplane/pipeline/pipeline_events.hpp"
 #include "dataplane/tcp/tcp_tracker.hpp"
 
@@ -118,9 +119,9 @@ Flow* Pipeline::flow_for(Packet& p, std::uint16_t i, std::uint64_t now_ns, bool&
   if (tcp) {
     tcp_open(*f, m, from_lo);
   } else {
-    // First sender of a datagram flow is the client, unless it sends from the lower port
-    // (a server's reply seen first, or an unsolicited report).
-    f->client_is_lo = m.sport >= m.dport ? from_lo : !from_lo;
+    // First sender of a datagram flow is the client, unless its port says it is the server
+    // (a server's reply seen first, or an unsolicited report): see sender_is_server.
+    f->client_is_lo = sender_is_server(m.sport, m.dport) ? !from_lo : from_lo;
   }
   rules::FlowPolicy& fp = policy(*f);
   fp.set_id = 0;
@@ -262,7 +263,8 @@ void Pipeline::process_ip(Packet& p, std::uint16_t i, std::uint64_t now_ns) noex
   app_.begin_packet(p, action, f->rule);
   // A rule that does more than allow says so once per flow, when it first decides.
   if (created && action != Action::Allow)
-    app_.raise({&pipeline_events::kAclMatch, f->rule, 0}, proto::Protocol::None, EventKind::Alert);
+    app_.raise({f->rule == 0 ? &pipeline_events::kDefaultAction : &pipeline_events::kAclMatch, f->rule, 0},
+               proto::Protocol::None, EventKind::Alert);
   apply(p, action);
   // `action: protect` (or `protect: true`): what the rule lets through travels upstream inside
   // the ESP tunnel; the tunnel stage encapsulates forwarded field-side packets so marked.

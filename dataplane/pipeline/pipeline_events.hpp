@@ -21,6 +21,10 @@ inline constexpr AnomalyKind kFlowTableFull{"flow.table_full", Severity::High,
 
 inline constexpr AnomalyKind kAclMatch{"policy.acl_match", Severity::Medium,
     "new flow matched ACL rule {0}: its action applies to the whole flow"};
+// Rule 0 is the default action: no rule decided, so the event must not name one. Low, because
+// with `default_action: drop` every stray flow (IPv6 ND/MLD, broadcasts) raises it.
+inline constexpr AnomalyKind kDefaultAction{"policy.default_action", Severity::Low,
+    "no rule matched the new flow: the default action applies to the whole flow"};
 
 constexpr const AnomalyKind* decode_error_kind(DecodeError e) noexcept {
   switch (e) {

@@ -1,5 +1,6 @@
 #include "dataplane/tcp/tcp_tracker.hpp"
 
+#include "dataplane/flow/server_port.hpp"
 #include "dataplane/tcp/tcp_events.hpp"
 
 namespace fg::dp {
@@ -33,8 +34,8 @@ void tcp_open(Flow& f, const PacketMeta& m, bool from_lo) noexcept {
   } else if (synack) {
     f.client_is_lo = !from_lo;  // we missed the SYN: the sender of a SYN-ACK is the server
   } else {
-    // Joined mid-stream: the lower port is most likely the server's (well-known) port.
-    const bool src_is_server = m.sport < m.dport;
+    // Joined mid-stream: guess the server from the ports (sender_is_server says how).
+    const bool src_is_server = sender_is_server(m.sport, m.dport);
     f.client_is_lo = src_is_server ? !from_lo : from_lo;
   }
   f.tcp = (syn_only || synack) ? TcpState::SynSent : TcpState::Established;

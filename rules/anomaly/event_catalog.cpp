@@ -95,6 +95,7 @@ constexpr CatalogEntry kCatalog[] = {
     {6008, &pe::kUnknownLinkType, false},
     {6009, &pe::kFlowTableFull, false},
     {6010, &pe::kAclMatch, false},
+    {6011, &pe::kDefaultAction, false},
     {7001, &te::kOutOfWindow, false},
     {7002, &te::kRstOutOfWindow, false},
     {7003, &te::kOverlapMismatch, false},

@@ -95,15 +95,19 @@ inline bool fields_match(const CompiledRule& rule, const s7comm::Record& r) noex
   return true;
 }
 
-// OPC UA: HEL, ACK, ERR and RHE come before any secure channel, so service and security
-// conditions hold for them (a rule lists them by msg_type). OPN and CLO carry one service
-// each (OpenSecureChannel, CloseSecureChannel), readable or not; an MSG must show a readable
-// service in the set (an encrypted one does not match a service condition). The security mode
-// is negotiated by OPN: unknown there, it holds; on MSG and CLO it must be known and listed.
+// OPC UA: HEL, ACK, ERR and RHE come before any secure channel and carry no service, mode or
+// policy. A rule with such a condition matches them only when its msg_type names them (the
+// code check already made sure it names this one): `{msg_type: [HEL, OPN, MSG, CLO], service:
+// [...]}` admits the handshake, while `{action: reset, service: [write]}` must not reset every
+// connection at its Hello. That is a field the PDU lacks, not one we cannot read, so it does
+// not match whatever the action (assume_match is only for the unreadable). OPN and CLO carry
+// one service each (OpenSecureChannel, CloseSecureChannel), readable or not; an MSG must show
+// a readable service in the set, and an encrypted one is decided by assume_match. The security
+// mode is negotiated by OPN: unknown there, it holds; on MSG and CLO it must be known and listed.
 inline bool fields_match(const CompiledRule& rule, const opcua::Record& r) noexcept {
   const OpcuaCondition& c = rule.opcua;
   const bool channel = opcua::is_secure_message(r.msg_type);
-  if (!channel) return true;
+  if (!channel) return c.msg_type.set || !(c.service.set || c.security_mode.set || c.security_policy.set);
   if (c.service.set) {
     if (r.msg_type == opcua::MsgType::Opn) {
       if (!c.service.values.contains(446) && !c.service.values.contains(449)) return false;

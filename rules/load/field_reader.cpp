@@ -47,12 +47,14 @@ bool read_one(daemon::YamlReader& r, const YAML::Node& n, const std::string& pat
     is_any = true;
     return true;
   }
+  // A part of "lo-hi" is shown with the whole text the user wrote, so "1-5,3-8" is recognisable.
+  auto in_whole = [&](std::string_view t) { return t.size() == s.size() ? std::string() : " (in \"" + s + "\")"; };
   auto value = [&](std::string_view t, std::uint32_t& v) -> bool {
     std::uint64_t x = 0;
     if (parse_number(t, x)) {
       if (x > spec.max) {
         r.error(n, path, std::string(spec.what) + " " + std::string(t) + " is out of range, expected 0-" +
-                             std::to_string(spec.max));
+                             std::to_string(spec.max) + in_whole(t));
         return false;
       }
       v = static_cast<std::uint32_t>(x);
@@ -65,9 +67,9 @@ bool read_one(daemon::YamlReader& r, const YAML::Node& n, const std::string& pat
       }
     if (spec.names.empty())
       r.error(n, path, "expected a " + std::string(spec.what) + " number" + (spec.ranges ? " or \"lo-hi\"" : "") +
-                           ", got \"" + std::string(t) + "\"");
+                           ", got \"" + s + "\"");
     else
-      r.error(n, path, unknown_name_message(spec.what, std::string(t), spec.names));
+      r.error(n, path, unknown_name_message(spec.what, std::string(t), spec.names) + in_whole(t));
     return false;
   };
   const auto dash = s.find('-');

@@ -26,12 +26,8 @@ PCAPS = os.environ.get("FG_SHARED_PCAPS", os.path.join(HERE, "..", "..", "..", "
 # analog output, picked up mid-session.
 CAPTURES = ["iti_dnp3_read_and_response", "iti_dnp3_cold_restart", "suricata_dnp3_select_operate",
             "iti_dnp3_direct_operate_analog"]
-# The direct operate was recorded mid-session from a master whose ephemeral port (2902, old
-# Windows range) is below 20000; fieldguardd orients a flow it joins mid-stream by "the lower port
-# is the server's" and would take the master for the server (reported in
-# /work/team-notes/peers-findings.md). The replay moves that master port into the IANA ephemeral
-# range (49152-65535), where today's systems pick it and where the other captures' masters are.
-MASTER_PORTS = {"iti_dnp3_direct_operate_analog": 49402}
+# The direct operate's master uses ephemeral port 2902, below the outstation's 20000: the replay
+# keeps it, so fieldguardd must orient that mid-stream flow by the DNP3 server port.
 READ, SELECT, OPERATE, COLD_RESTART, DIRECT_OPERATE, RESPONSE = 1, 3, 4, 13, 5, 129
 
 
@@ -45,8 +41,7 @@ def body():
 
         sent = []
         for c in CAPTURES:
-            packets, runs = dnp3_replay.prepare(os.path.join(PCAPS, "dnp3", c + ".pcap"), gw.work,
-                                                master_port=MASTER_PORTS.get(c))
+            packets, runs = dnp3_replay.prepare(os.path.join(PCAPS, "dnp3", c + ".pcap"), gw.work)
             dnp3_replay.replay(gw, runs)
             sent += [(c, p) for p in packets]
         st = gw.stats()

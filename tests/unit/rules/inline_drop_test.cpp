@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <iterator>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "dataplane/pipeline/pipeline.hpp"
@@ -189,6 +191,35 @@ rules:
 )");
   CHECK_FALSE(b.send(frame(true, dp::kTcpSyn, 1000, 0, {})));
   CHECK(b.pipeline.rule_stats().flows_judged == 1);
+}
+
+TEST_CASE("the default action's events say no rule matched; a rule's name its kind") {
+  auto names = [](const Capture& out) {
+    std::vector<std::string> v;
+    for (const auto& e : out.events)
+      if (e.anomaly.kind != nullptr) v.emplace_back(e.anomaly.kind->name);
+    return v;
+  };
+  Bridge dflt(R"(
+default_action: alert
+rules:
+  - {name: elsewhere, action: allow, dst_port: 1}
+)");
+  dflt.handshake();
+  CHECK(dflt.send(frame(true, kPsh, 1001, 5001, kRead)));
+  CHECK(names(dflt.out) == std::vector<std::string>{"policy.default_action", "policy.default_action"});
+  for (const auto& e : dflt.out.events) {
+    CHECK(e.anomaly.kind->severity == proto::Severity::Low);
+    CHECK(std::string_view(e.anomaly.kind->message).find("no rule matched") != std::string_view::npos);
+    CHECK(e.action == Action::Alert);
+  }
+  Bridge rule(R"(
+default_action: allow
+rules:
+  - {name: watch-modbus, action: alert, dst_port: 502}
+)");
+  rule.handshake();
+  CHECK(names(rule.out) == std::vector<std::string>{"policy.acl_match"});
 }
 
 TEST_CASE("a new rule set applies to running flows at their next packet") {

@@ -238,6 +238,54 @@ rules:
   CHECK(c.judge(clo, fp).action == Action::Allow);
 }
 
+TEST_CASE("opcua: a service condition never matches a Hello; it matches an encrypted MSG unless it allows") {
+  Compiled c(R"(
+default_action: drop
+rules:
+  - {name: no-writes, action: reset, opcua: {service: [write, call]}}
+  - {name: no-plain, action: alert, opcua: {security_mode: [none]}}
+  - {name: hello, action: allow, opcua: {msg_type: [HEL]}}
+  - {name: answers, action: allow, direction: response, opcua: {msg_type: [ACK]}}
+  - {name: reads, action: allow, opcua: {msg_type: [MSG], service: [read]}}
+)");
+  auto fp = c.flow("198.18.0.20", "198.18.0.3", 4840);
+  opcua::Record hel;  // carries no service, mode or policy: the deny rules do not apply to it
+  hel.msg_type = opcua::MsgType::Hel;
+  CHECK(c.rule_of(c.judge(hel, fp)) == "hello");
+  CHECK(c.judge(hel, fp).action == Action::Allow);
+  opcua::Record ack = hel;
+  ack.msg_type = opcua::MsgType::Ack;
+  CHECK(c.rule_of(c.judge(ack, fp, true)) == "answers");
+  opcua::Record msg;
+  msg.msg_type = opcua::MsgType::Msg;
+  msg.security_mode = opcua::SecurityMode::SignAndEncrypt;
+  msg.has_service = true;
+  msg.service_id = 673;  // WriteRequest, readable
+  CHECK(c.rule_of(c.judge(msg, fp)) == "no-writes");
+  msg.service_id = 631;  // ReadRequest
+  CHECK(c.rule_of(c.judge(msg, fp)) == "reads");
+  msg.has_service = false;  // encrypted body: the deny rule cannot be bypassed by encrypting
+  CHECK(c.rule_of(c.judge(msg, fp)) == "no-writes");
+  CHECK(c.judge(msg, fp).action == Action::Reset);
+}
+
+TEST_CASE("opcua: a Hello matches a rule with a service condition only when its msg_type names HEL") {
+  Compiled c(R"(
+default_action: allow
+rules:
+  - {name: explicit, action: drop, opcua: {msg_type: [HEL, MSG], service: [write]}}
+  - {name: implicit, action: alert, opcua: {service: [write], security_policy: [None]}}
+)");
+  auto fp = c.flow("198.18.0.20", "198.18.0.3", 4840);
+  opcua::Record hel;
+  hel.msg_type = opcua::MsgType::Hel;
+  CHECK(c.rule_of(c.judge(hel, fp)) == "explicit");
+  opcua::Record rhe = hel;
+  rhe.msg_type = opcua::MsgType::Rhe;
+  CHECK(c.judge(rhe, fp).action == Action::Allow);
+  CHECK(c.rule_of(c.judge(rhe, fp)) == "default");
+}
+
 TEST_CASE("dnp3 rules match functions, objects and point indexes; link frames are transport") {
   Compiled c(R"(
 default_action: allow

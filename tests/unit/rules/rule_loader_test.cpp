@@ -171,6 +171,13 @@ TEST_CASE("an empty range is refused") {
         "r.yaml:4:15: error: rules[0].dst_port: empty list, expected at least one port");
 }
 
+TEST_CASE("an error in one side of a range quotes the whole text written") {
+  CHECK(only_error("rules:\n  - name: a\n    action: allow\n    modbus: {quantity: \"1-5,3-8\"}\n") ==
+        "r.yaml:4:24: error: rules[0].modbus.quantity: expected a quantity number or \"lo-hi\", got \"1-5,3-8\"");
+  CHECK(only_error("rules:\n  - name: a\n    action: allow\n    modbus: {address: \"0-70000\"}\n") ==
+        "r.yaml:4:23: error: rules[0].modbus.address: address 70000 is out of range, expected 0-65535 (in \"0-70000\")");
+}
+
 TEST_CASE("overlapping ranges in one condition are refused") {
   CHECK(only_error("rules:\n  - name: a\n    action: allow\n    modbus: {address: [\"0-10\", \"5-20\"]}\n") ==
         "r.yaml:4:32: error: rules[0].modbus.address: \"5-20\" overlaps \"0-10\", expected ranges that do not overlap");

@@ -1,6 +1,7 @@
 // TCP tracking: handshake, mid-stream pickup, FIN/RST, window checks, port reuse.
 #include <catch2/catch.hpp>
 
+#include "dataplane/flow/server_port.hpp"
 #include "dataplane/tcp/tcp_tracker.hpp"
 
 using namespace fg::dp;
@@ -35,6 +36,40 @@ TEST_CASE("a three-way handshake establishes the flow") {
   CHECK(f.tcp == TcpState::Established);
   CHECK(f.dir[0].next_seq == 101);
   CHECK(f.dir[1].next_seq == 901);
+}
+
+namespace {
+// Whether tcp_open on a mid-stream segment sport -> dport takes its sender as the server.
+bool midstream_sender_is_server(std::uint16_t sport, std::uint16_t dport) {
+  Flow f;
+  tcp_open(f, seg(sport, dport, kTcpAck | kTcpPsh, 1, 1, 10), /*from_lo=*/true);
+  return !f.client_is_lo;  // the sender is the lo endpoint
+}
+}  // namespace
+
+TEST_CASE("a flow joined mid-stream prefers a known industrial server port over the lower port") {
+  // A DNP3 master on ephemeral port 2902 talking to an outstation on 20000, both directions.
+  CHECK_FALSE(midstream_sender_is_server(2902, 20000));
+  CHECK(midstream_sender_is_server(20000, 2902));
+  CHECK_FALSE(midstream_sender_is_server(1500, 4840));  // OPC UA from an XP-era ephemeral port
+  CHECK(midstream_sender_is_server(44818, 3000));       // EtherNet/IP
+  CHECK_FALSE(midstream_sender_is_server(80, 502));     // industrial beats the system-port rule
+}
+
+TEST_CASE("a flow joined mid-stream without an industrial port takes the lower port, system ports first") {
+  CHECK(midstream_sender_is_server(443, 40000));
+  CHECK(midstream_sender_is_server(1023, 1024));  // a system port before a registered one
+  CHECK_FALSE(midstream_sender_is_server(40000, 443));
+  CHECK_FALSE(midstream_sender_is_server(3000, 2000));
+  CHECK(midstream_sender_is_server(2000, 3000));
+  CHECK(midstream_sender_is_server(502, 20000));  // both industrial: the lower port
+}
+
+TEST_CASE("the port guess used for datagram flows too: same ports keep the first sender as client") {
+  CHECK_FALSE(sender_is_server(2902, 20000));  // DNP3 over UDP from a low master port
+  CHECK(sender_is_server(20000, 2902));        // an unsolicited response seen first
+  CHECK_FALSE(sender_is_server(47808, 47808));  // BACnet peers: the first sender stays client
+  static_assert(industrial_server_port(4840) && !industrial_server_port(4841));
 }
 
 TEST_CASE("a SYN-ACK acknowledging the wrong number raises an anomaly") {
