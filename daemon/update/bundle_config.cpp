@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "crypto/identity/identity_service.hpp"
 #include "daemon/config/config_loader.hpp"
 #include "daemon/config/tunnel_config.hpp"
 #include "daemon/rules/rule_files.hpp"
@@ -48,6 +49,26 @@ bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, d
       if (daemon::read_sa_file(path, specs, diag))
         for (auto& sa : specs) esp::wipe(sa);
       next.tunnel.sa_file = path;
+      continue;
+    }
+    if (f.role == FileRole::Crl || f.role == FileRole::Ca) {
+      // The identity service's trust files (docs/IDENTITY.md): they replace identity.crl /
+      // identity.ca. A CRL is read here by the reader `devices reload-crl` uses; the CA is
+      // checked when the service builds its TLS context from it, before it replaces the old.
+      const bool crl = f.role == FileRole::Crl;
+      if (!base.identity.service()) {
+        diag.error(path, 0, 0, std::string(role_name(f.role)) + ": this gateway runs no identity service (identity.ca)");
+        continue;
+      }
+      std::string& slot = crl ? next.identity.crl : next.identity.ca;
+      if (slot.rfind(bundle->dir, 0) == 0) {
+        diag.error(path, 0, 0, std::string("a bundle carries at most one ") + role_name(f.role) + " file");
+        continue;
+      }
+      std::vector<std::string> serials;
+      std::string error;
+      if (crl && !crypto::read_crl_serials(path, serials, error)) diag.error(path, 0, 0, error);
+      slot = path;
       continue;
     }
     if (f.role != FileRole::Config) continue;  // carried for other services, checked by hash only

@@ -21,13 +21,19 @@ DaemonUpdateTarget::DaemonUpdateTarget(const daemon::Config& running, DataplaneH
       hooks_(std::move(hooks)),
       source_(running.source),
       tunnel_sa_file_(running.tunnel.sa_file),
-      tunnel_sa_digest_(file_digest(running.tunnel.sa_file)) {}
+      tunnel_sa_digest_(file_digest(running.tunnel.sa_file)),
+      identity_ca_(running.identity.ca),
+      identity_crl_(running.identity.crl) {}
 
 bool DaemonUpdateTarget::validate(const InstalledBundle* bundle, std::string& why) {
   daemon::Config next;
   daemon::Diagnostics diag;
   if (!compose_config(*base_, bundle, next, diag)) {
     why = diag.str();
+    return false;
+  }
+  if ((next.identity.ca != base_->identity.ca || next.identity.crl != base_->identity.crl) && !hooks_.identity_trust) {
+    why = "ca/crl: the daemon runs no identity service";
     return false;
   }
   if (next.tunnel.sa_file != base_->tunnel.sa_file && !hooks_.tunnel_keys) {
@@ -44,7 +50,17 @@ bool DaemonUpdateTarget::apply(const InstalledBundle* bundle, bool reverting, st
     why = diag.str();
     return false;
   }
-  // Tunnel keys before the policy: a refused rekey leaves everything as it was.
+  // Trust files and tunnel keys before the policy: a bad CRL or a refused rekey leaves
+  // everything as it was (or, after the CRL, the rollback re-applies the previous one).
+  if (next.identity.ca != identity_ca_ || next.identity.crl != identity_crl_) {
+    if (!hooks_.identity_trust) {
+      why = "ca/crl: the daemon runs no identity service";
+      return false;
+    }
+    if (!hooks_.identity_trust(next.identity.ca, next.identity.crl, why)) return false;
+    identity_ca_ = next.identity.ca;
+    identity_crl_ = next.identity.crl;
+  }
   if (!apply_tunnel_keys(next.tunnel.sa_file, reverting, why)) return false;
   // The rule engine loads, compiles and publishes; workers switch at their next burst.
   const bool ok = next.rules_path.empty() ? hooks_.rules->reload_acl(next.acl, diag)

@@ -22,6 +22,9 @@ struct DataplaneHooks {
   // Puts an SA key file in force (daemon::apply_sa_file): a rekey, or with `replace` an
   // install of every SA. Null when the daemon runs no tunnel.
   std::function<bool(const std::string& sa_file, bool replace, std::string& summary, std::string& error)> tunnel_keys;
+  // Puts the identity service's CA and CRL files in force (IdentityRuntime::use_trust; crl
+  // empty: none). Null when the daemon runs no identity service.
+  std::function<bool(const std::string& ca, const std::string& crl, std::string& error)> identity_trust;
 };
 
 class DaemonUpdateTarget final : public UpdateTarget {
@@ -54,6 +57,8 @@ class DaemonUpdateTarget final : public UpdateTarget {
   std::string tunnel_sa_file_;
   Digest tunnel_sa_digest_{};
   std::string tunnel_note_;  // the last tunnel change, for describe()
+  // The identity service's trust files in force (identity.ca / identity.crl or a bundle's).
+  std::string identity_ca_, identity_crl_;
 };
 
 }  // namespace fg::update
