@@ -1,5 +1,7 @@
 #include "daemon/update/daemon_target.hpp"
 
+#include <openssl/crypto.h>
+
 #include "daemon/update/bundle_config.hpp"
 
 namespace fg::update {
@@ -11,7 +13,9 @@ Digest file_digest(const std::string& path) {
   std::vector<std::uint8_t> bytes;
   std::string ignored;
   if (path.empty() || !read_whole_file(path, bytes, 1 << 20, ignored)) return {};
-  return sha256(bytes);
+  const Digest d = sha256(bytes);
+  OPENSSL_cleanse(bytes.data(), bytes.size());  // the file holds keys
+  return d;
 }
 
 }  // namespace
