@@ -156,6 +156,14 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
       update::add_to_sample(s, pipeline.stats());
       return s;
     }};
+    if (tunnel)  // a bundle's tunnel_keys (docs/UPDATE.md), from the agent's thread
+      hooks.tunnel_keys = [&](const std::string& file, bool replace, std::string& summary, std::string& err) {
+        return apply_sa_file(*tunnel, file, replace, mono_ns(), summary, err);
+      };
+    if (identity)  // a bundle's ca / crl (docs/UPDATE.md), from the agent's thread
+      hooks.identity_trust = [&](const std::string& ca, const std::string& crl, std::string& err) {
+        return identity->use_trust(ca, crl, err);
+      };
     if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
       std::cerr << "fieldguardd: update: " << error << "\n";
       return 1;

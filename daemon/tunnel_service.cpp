@@ -104,6 +104,26 @@ void register_tunnel_commands(ControlState& state, dp::Tunnel& tunnel, RecordWri
   };
 }
 
+bool apply_sa_file(dp::Tunnel& tunnel, const std::string& path, bool replace, std::uint64_t now_mono_ns,
+                   std::string& summary, std::string& error) {
+  std::vector<esp::SaSpec> specs;
+  Diagnostics diag;
+  if (!read_sa_file(path, specs, diag)) {
+    error = diag.str();
+    while (!error.empty() && error.back() == '\n') error.pop_back();
+    return false;
+  }
+  dp::SaChange change;
+  const bool ok = replace ? tunnel.install(std::move(specs), "update", change, error)
+                          : tunnel.rekey(std::move(specs), tunnel.settings().rekey_grace_ns, now_mono_ns, "update", change, error);
+  if (!ok) {
+    error = path + ": " + error;
+    return false;
+  }
+  summary = (replace ? "SAs replaced: " : "rekeyed: ") + change.summary;
+  return true;
+}
+
 void tunnel_tick(dp::Tunnel& tunnel, RecordWriter& writer, std::uint64_t now_mono_ns) {
   for (std::uint32_t spi : tunnel.tick(now_mono_ns))
     writer.control_event({"tunnel", "tunnel.sa_expired", "info", "inbound SA " + spi_text(spi) + " left after its grace period",

@@ -27,6 +27,14 @@ std::uint64_t south_port_mask(const Config& cfg);
 void register_tunnel_commands(ControlState& state, dp::Tunnel& tunnel, RecordWriter& writer,
                               std::function<std::uint64_t()> mono_ns);
 
+// Puts the SA key file `path` in force (an update bundle's tunnel_keys, docs/UPDATE.md):
+// read with the key file's reader (permission check included), then a rekey — the new
+// outbound SA at once, the inbound SAs in force kept for the tunnel's rekey_grace — or, with
+// `replace` (a rollback to the previous bundle's keys), an install that replaces every SA.
+// `summary` says what changed (SPIs, never keys). Any thread: Tunnel serialises its control.
+bool apply_sa_file(dp::Tunnel& tunnel, const std::string& path, bool replace, std::uint64_t now_mono_ns,
+                   std::string& summary, std::string& error);
+
 // Control-loop housekeeping: expires inbound SAs past their grace, frees old tables.
 void tunnel_tick(dp::Tunnel& tunnel, RecordWriter& writer, std::uint64_t now_mono_ns);
 

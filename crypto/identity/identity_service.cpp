@@ -283,6 +283,23 @@ bool IdentityService::reload_crl(std::vector<std::string>& revoked, std::string&
   return true;
 }
 
+bool IdentityService::reload_trust(const std::string& ca_file, const std::string& crl_file,
+                                   std::vector<std::string>& revoked, std::string& error) {
+  IdentityServiceConfig next = cfg_;
+  next.ca_file = ca_file;
+  next.crl_file = crl_file;
+  std::vector<std::string> serials;
+  if (!crl_file.empty() && !read_crl_serials(crl_file, serials, error)) return false;
+  auto ctx = build_context(next, error);
+  if (!ctx) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  ctx_ = ctx;
+  cfg_.ca_file = ca_file;
+  cfg_.crl_file = crl_file;
+  revoked = std::move(serials);
+  return true;
+}
+
 void IdentityService::reap(bool all) {
   std::vector<Conn> finished;
   {

@@ -93,6 +93,12 @@ class IdentityService {
   // Rebuilds the TLS context with the CRL file read again; later handshakes use it.
   // `revoked` receives the serial numbers (hex) the CRL lists. On error the old context stays.
   bool reload_crl(std::vector<std::string>& revoked, std::string& error);
+  // The same with other trust files (an update bundle's `ca` and/or `crl`): the context is
+  // built from `ca_file` and `crl_file` (empty: no CRL check) and replaces the one in force
+  // only when both load; the files then become the ones reload_crl reads. On error the old
+  // context and files stay. Not concurrently with reload_crl (the caller serialises).
+  bool reload_trust(const std::string& ca_file, const std::string& crl_file, std::vector<std::string>& revoked,
+                    std::string& error);
   [[nodiscard]] std::uint16_t port() const noexcept { return bound_port_; }
 
   struct Context;

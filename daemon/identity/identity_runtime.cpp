@@ -58,11 +58,24 @@ bool IdentityRuntime::reload_crl(std::string& error) {
   return true;
 }
 
+bool IdentityRuntime::use_trust(const std::string& ca, const std::string& crl, std::string& error) {
+  std::lock_guard lock(crl_mu_);
+  if (!settings_.service()) return error = "the identity service is not running (no identity.ca)", false;
+  std::vector<std::string> serials;
+  if (!service_.reload_trust(ca, crl, serials, error)) return false;
+  settings_.ca = ca;
+  settings_.crl = crl;
+  crl_mtime_ = crl.empty() ? std::timespec{} : mtime_of(crl);
+  authority_->revoke_serials(serials);
+  return true;
+}
+
 void IdentityRuntime::poll(RecordWriter& writer) {
   for (auto& s : stages_) s->findings().drain([&](const dp::IdentityObservation& o) { authority_->observe(o); });
   authority_->tick();
   // The CRL file is watched: a plant that publishes a new CRL revokes at once.
   const std::uint64_t now = now_();
+  std::unique_lock crl_lock(crl_mu_);
   if (!settings_.crl.empty() && now - last_crl_check_ns_ > 1'000'000'000ull) {
     last_crl_check_ns_ = now;
     const std::timespec m = mtime_of(settings_.crl);
@@ -82,6 +95,7 @@ void IdentityRuntime::poll(RecordWriter& writer) {
       writer.control_event(e);
     }
   }
+  crl_lock.unlock();
   for (const auto& e : authority_->take_events()) writer.control_event(e);
 }
 
@@ -154,6 +168,7 @@ void IdentityRuntime::register_commands(ControlState& state) {
     }
     if (op == "reload-crl") {
       std::string error;
+      std::lock_guard lock(crl_mu_);
       if (!reload_crl(error)) return ControlReply::fail(error);
       return {true, "{\"reloaded\":true}", {}};
     }

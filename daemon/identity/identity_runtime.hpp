@@ -8,6 +8,7 @@
 #include <ctime>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ class IdentityRuntime {
   // Registers `devices` (list, admitted, leases, revoke, reload-crl).
   void register_commands(ControlState& state);
   void stop();
+  // An update bundle's trust files (docs/UPDATE.md): the plant CA `ca` and the CRL `crl`
+  // (empty: none) replace the ones in force when both load, and the leases of certificates
+  // the CRL lists end at once; a bad file is refused and the old ones stay. From the update
+  // agent's thread (crl_mu_ serialises it with the control loop's CRL watch and reload-crl).
+  bool use_trust(const std::string& ca, const std::string& crl, std::string& error);
 
   [[nodiscard]] IdentityAuthority& authority() noexcept { return *authority_; }
   [[nodiscard]] std::uint16_t service_port() const noexcept { return service_.port(); }
@@ -56,6 +62,7 @@ class IdentityRuntime {
   std::unique_ptr<IdentityAuthority> authority_;
   std::vector<std::unique_ptr<dp::IdentityStage>> stages_;
   crypto::IdentityService service_;
+  std::mutex crl_mu_;  // settings_.ca / crl, crl_mtime_ and the service's trust files
   std::timespec crl_mtime_{};
   std::uint64_t last_crl_check_ns_ = 0;
   std::function<std::uint64_t()> now_;

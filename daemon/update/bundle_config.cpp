@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <memory>
 
+#include "crypto/identity/identity_service.hpp"
 #include "daemon/config/config_loader.hpp"
+#include "daemon/config/tunnel_config.hpp"
 #include "daemon/rules/rule_files.hpp"
 
 namespace fg::update {
@@ -29,6 +31,44 @@ bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, d
       next.acl = rules::Acl{};
       rules::LoadedRules loaded;
       daemon::load_rule_files(next, path, loaded, diag);  // what `fieldguardctl rules check` runs
+      continue;
+    }
+    if (f.role == FileRole::TunnelKeys) {
+      // New SAs for the ESP tunnel, put in force as a rekey (docs/UPDATE.md). Checked here
+      // with the key file's own reader (which also refuses a file others may read); the keys
+      // themselves never reach a diagnostic.
+      if (!base.tunnel.enabled) {
+        diag.error(path, 0, 0, "tunnel_keys: this gateway has no tunnel: configured");
+        continue;
+      }
+      if (!next.tunnel.sa_file.empty() && next.tunnel.sa_file.rfind(bundle->dir, 0) == 0) {
+        diag.error(path, 0, 0, "a bundle carries at most one tunnel_keys file");
+        continue;
+      }
+      std::vector<esp::SaSpec> specs;
+      if (daemon::read_sa_file(path, specs, diag))
+        for (auto& sa : specs) esp::wipe(sa);
+      next.tunnel.sa_file = path;
+      continue;
+    }
+    if (f.role == FileRole::Crl || f.role == FileRole::Ca) {
+      // The identity service's trust files (docs/IDENTITY.md): they replace identity.crl /
+      // identity.ca. A CRL is read here by the reader `devices reload-crl` uses; the CA is
+      // checked when the service builds its TLS context from it, before it replaces the old.
+      const bool crl = f.role == FileRole::Crl;
+      if (!base.identity.service()) {
+        diag.error(path, 0, 0, std::string(role_name(f.role)) + ": this gateway runs no identity service (identity.ca)");
+        continue;
+      }
+      std::string& slot = crl ? next.identity.crl : next.identity.ca;
+      if (slot.rfind(bundle->dir, 0) == 0) {
+        diag.error(path, 0, 0, std::string("a bundle carries at most one ") + role_name(f.role) + " file");
+        continue;
+      }
+      std::vector<std::string> serials;
+      std::string error;
+      if (crl && !crypto::read_crl_serials(path, serials, error)) diag.error(path, 0, 0, error);
+      slot = path;
       continue;
     }
     if (f.role != FileRole::Config) continue;  // carried for other services, checked by hash only

@@ -44,8 +44,10 @@ bool write_fd_all(int fd, std::span<const std::uint8_t> data) {
 }
 
 // Creates `path` fresh, writes, fsyncs (no rename: the caller renames the directory holding it).
-bool write_new_file(const std::string& path, std::span<const std::uint8_t> data, std::string& error) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+// `mode` 0600 for secrets (tunnel keys: the SA file reader refuses a file others may read).
+bool write_new_file(const std::string& path, std::span<const std::uint8_t> data, std::string& error,
+                    mode_t mode = 0640) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
     error = sys_error(path);
     return false;
@@ -138,7 +140,9 @@ bool BundleStore::install(const VerifiedBundle& b, InstalledBundle& out, std::st
     return false;
   }
   for (std::size_t i = 0; i < b.files.size(); ++i)
-    if (!write_new_file(tmp + "/" + b.manifest.files[i].name, b.files[i], error)) return false;
+    if (!write_new_file(tmp + "/" + b.manifest.files[i].name, b.files[i], error,
+                        b.manifest.files[i].role == FileRole::TunnelKeys ? 0600 : 0640))
+      return false;
   if (!write_new_file(tmp + "/manifest.json", bytes_of(b.manifest_text), error)) return false;
   if (!fsync_path(tmp, error)) return false;
   // A directory of this version can exist only from a try that never became current (a

@@ -1,29 +1,71 @@
 #include "daemon/update/daemon_target.hpp"
 
+#include <openssl/crypto.h>
+
 #include "daemon/update/bundle_config.hpp"
 
 namespace fg::update {
 
+namespace {
+
+// SHA-256 of a key file's content; all zero when it cannot be read (then it differs).
+Digest file_digest(const std::string& path) {
+  std::vector<std::uint8_t> bytes;
+  std::string ignored;
+  if (path.empty() || !read_whole_file(path, bytes, 1 << 20, ignored)) return {};
+  const Digest d = sha256(bytes);
+  OPENSSL_cleanse(bytes.data(), bytes.size());  // the file holds keys
+  return d;
+}
+
+}  // namespace
+
 DaemonUpdateTarget::DaemonUpdateTarget(const daemon::Config& running, DataplaneHooks hooks)
     : base_(running.update_base ? running.update_base : std::make_shared<const daemon::Config>(running)),
       hooks_(std::move(hooks)),
-      source_(running.source) {}
+      source_(running.source),
+      tunnel_sa_file_(running.tunnel.sa_file),
+      tunnel_sa_digest_(file_digest(running.tunnel.sa_file)),
+      identity_ca_(running.identity.ca),
+      identity_crl_(running.identity.crl) {}
 
 bool DaemonUpdateTarget::validate(const InstalledBundle* bundle, std::string& why) {
-  daemon::Config next;
-  daemon::Diagnostics diag;
-  if (compose_config(*base_, bundle, next, diag)) return true;
-  why = diag.str();
-  return false;
-}
-
-bool DaemonUpdateTarget::apply(const InstalledBundle* bundle, std::string& why) {
   daemon::Config next;
   daemon::Diagnostics diag;
   if (!compose_config(*base_, bundle, next, diag)) {
     why = diag.str();
     return false;
   }
+  if ((next.identity.ca != base_->identity.ca || next.identity.crl != base_->identity.crl) && !hooks_.identity_trust) {
+    why = "ca/crl: the daemon runs no identity service";
+    return false;
+  }
+  if (next.tunnel.sa_file != base_->tunnel.sa_file && !hooks_.tunnel_keys) {
+    why = next.tunnel.sa_file + ": tunnel_keys: the daemon runs no tunnel";
+    return false;
+  }
+  return true;
+}
+
+bool DaemonUpdateTarget::apply(const InstalledBundle* bundle, bool reverting, std::string& why) {
+  daemon::Config next;
+  daemon::Diagnostics diag;
+  if (!compose_config(*base_, bundle, next, diag)) {
+    why = diag.str();
+    return false;
+  }
+  // Trust files and tunnel keys before the policy: a bad CRL or a refused rekey leaves
+  // everything as it was (or, after the CRL, the rollback re-applies the previous one).
+  if (next.identity.ca != identity_ca_ || next.identity.crl != identity_crl_) {
+    if (!hooks_.identity_trust) {
+      why = "ca/crl: the daemon runs no identity service";
+      return false;
+    }
+    if (!hooks_.identity_trust(next.identity.ca, next.identity.crl, why)) return false;
+    identity_ca_ = next.identity.ca;
+    identity_crl_ = next.identity.crl;
+  }
+  if (!apply_tunnel_keys(next.tunnel.sa_file, reverting, why)) return false;
   // The rule engine loads, compiles and publishes; workers switch at their next burst.
   const bool ok = next.rules_path.empty() ? hooks_.rules->reload_acl(next.acl, diag)
                                           : hooks_.rules->reload_rules(next.rules_path, diag);
@@ -37,6 +79,37 @@ bool DaemonUpdateTarget::apply(const InstalledBundle* bundle, std::string& why) 
   swapped_ = true;
   std::lock_guard lock(mu_);
   source_ = next.source;
+  return true;
+}
+
+bool DaemonUpdateTarget::apply_tunnel_keys(const std::string& sa_file, bool reverting, std::string& why) {
+  // A new bundle without tunnel_keys leaves the SAs in force alone (rekeying back to the
+  // config's keys would reuse SPIs the tunnel still holds); a rollback restores them.
+  if (!reverting && sa_file == base_->tunnel.sa_file) return true;
+  const Digest digest = file_digest(sa_file);
+  if (sa_file.empty()) {
+    // Back to a config that names no key file: its SAs came from the console
+    // (tunnel.install), which this gateway cannot re-create; the bundle's stay.
+    if (!tunnel_sa_file_.empty() && tunnel_sa_file_ != base_->tunnel.sa_file) {
+      std::lock_guard lock(mu_);
+      tunnel_note_ = "tunnel: the SAs of " + tunnel_sa_file_ + " stay in force (the config names no tunnel.sa_file)";
+    }
+    return true;
+  }
+  if (digest == tunnel_sa_digest_ && digest != Digest{}) {  // the same keys: nothing to rotate
+    tunnel_sa_file_ = sa_file;
+    return true;
+  }
+  if (!hooks_.tunnel_keys) {
+    why = sa_file + ": tunnel_keys: the daemon runs no tunnel";
+    return false;
+  }
+  std::string summary;
+  if (!hooks_.tunnel_keys(sa_file, reverting, summary, why)) return false;
+  tunnel_sa_file_ = sa_file;
+  tunnel_sa_digest_ = digest;
+  std::lock_guard lock(mu_);
+  tunnel_note_ = "tunnel " + summary;
   return true;
 }
 
@@ -66,7 +139,8 @@ bool DaemonUpdateTarget::healthy(const HealthSample& before, bool require_traffi
 std::string DaemonUpdateTarget::describe() {
   const daemon::RuleSetInfo i = hooks_.rules->info();
   std::lock_guard lock(mu_);
-  return source_ + " (policy: " + std::to_string(i.rules) + " rules, default " + i.default_action + ", from " + i.source + ")";
+  return source_ + " (policy: " + std::to_string(i.rules) + " rules, default " + i.default_action + ", from " + i.source + ")" +
+         (tunnel_note_.empty() ? std::string() : "; " + tunnel_note_);
 }
 
 }  // namespace fg::update

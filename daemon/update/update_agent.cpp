@@ -273,7 +273,7 @@ void UpdateAgent::update_from(const std::vector<std::uint8_t>& bytes, const std:
   }
 
   const HealthSample before = target_.sample();
-  if (!target_.apply(&ib, why)) return rollback(operation, "apply_failed", why);
+  if (!target_.apply(&ib, false, why)) return rollback(operation, "apply_failed", why);
   {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::nanoseconds(settings_.health_window_ns), [&] { return stop_; });
@@ -315,7 +315,7 @@ void UpdateAgent::rollback(const std::string& operation, const std::string& reas
   error.clear();
   const auto now_current = store_.current(error);
   std::string why;
-  const bool ok = target_.apply(now_current ? &*now_current : nullptr, why);
+  const bool ok = target_.apply(now_current ? &*now_current : nullptr, true, why);
   {
     std::lock_guard lock(mu_);
     current_version_ = now_current ? now_current->version : 0;

@@ -24,8 +24,9 @@ class UpdateTarget {
   // The checks `rules check` runs, on the config the bundle would yield. `bundle` null means
   // the daemon's own config without any bundle. `why` holds FILE:LINE:COL diagnostics.
   virtual bool validate(const InstalledBundle* bundle, std::string& why) = 0;
-  // Puts that config in force without stopping traffic (hot reload).
-  virtual bool apply(const InstalledBundle* bundle, std::string& why) = 0;
+  // Puts that config in force without stopping traffic (hot reload). `reverting`: a
+  // rollback to the bundle before (tunnel keys are then reinstalled, not rekeyed).
+  virtual bool apply(const InstalledBundle* bundle, bool reverting, std::string& why) = 0;
   virtual HealthSample sample() = 0;
   // After the health window: workers alive, the applied policy loaded by every worker,
   // traffic flowing. `require_traffic`: IP packets arriving but (nearly) none forwarded is a

@@ -83,6 +83,7 @@ bool Tunnel::validate(const std::vector<esp::SaSpec>& specs, std::string& error)
 void Tunnel::publish(std::unique_ptr<SaTable> next) { table_.publish(std::move(next)); }
 
 bool Tunnel::install(std::vector<esp::SaSpec> specs, const std::string& origin, SaChange& change, std::string& error) {
+  std::lock_guard lock(control_mu_);
   if (!validate(specs, error)) {
     for (auto& s : specs) esp::wipe(s);
     return false;
@@ -112,6 +113,7 @@ bool Tunnel::install(std::vector<esp::SaSpec> specs, const std::string& origin, 
 
 bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::uint64_t now_mono_ns,
                    const std::string& origin, SaChange& change, std::string& error) {
+  std::lock_guard lock(control_mu_);
   if (!validate(specs, error)) {
     for (auto& s : specs) esp::wipe(s);
     return false;
@@ -171,6 +173,7 @@ bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::
 }
 
 std::vector<std::uint32_t> Tunnel::tick(std::uint64_t now_mono_ns) {
+  std::lock_guard lock(control_mu_);
   std::vector<std::uint32_t> removed;
   const SaTable* cur = table_.get();
   auto expired = [&](const std::shared_ptr<SaState>& s) {
@@ -197,6 +200,7 @@ TunnelCounters Tunnel::totals() const noexcept {
 }
 
 std::string Tunnel::report_json() const {
+  std::lock_guard lock(control_mu_);
   std::string out;
   proto::JsonWriter w(out);
   const SaTable* t = table_.get();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,8 @@ class Tunnel {
   // The stage of worker `w`, to attach to that worker's pipeline.
   [[nodiscard]] PacketStage* stage(std::uint32_t w) noexcept;
 
-  // Control plane (one thread). Replaces every SA at once (first install, or a reset).
+  // Control plane (the control loop, and the update agent's thread for a bundle's
+  // tunnel_keys: control_mu_ serialises them). Replaces every SA at once (first install, or a reset).
   bool install(std::vector<esp::SaSpec> specs, const std::string& origin, SaChange& change, std::string& error);
   // Rotation: a new outbound SA replaces the old one at once; new inbound SAs join; the
   // inbound SAs in force before stay for `grace_ns` so packets the peer sent with them still
@@ -66,6 +68,7 @@ class Tunnel {
 
   TunnelSettings settings_;
   std::uint32_t workers_;
+  mutable std::mutex control_mu_;  // install / rekey / tick / report_json; never taken by workers
   Snapshot<SaTable> table_;
   std::atomic<std::uint64_t> next_hop_mac_{0};
   HostMacs hosts_;

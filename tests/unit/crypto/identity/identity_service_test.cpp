@@ -278,3 +278,39 @@ TEST_CASE("a new inventory without the device ends its lease; one that keeps it 
   CHECK(rig.table.get()->find_ip(ip("127.0.0.1")) == nullptr);
   CHECK(rig.authority->leases_json() == "[]");
 }
+
+TEST_CASE("reload_trust switches to other CA/CRL files (an update bundle's); bad ones are refused and the old stay") {
+  Rig rig;
+  REQUIRE(request(rig.service.port(), rig.pki, "good") == "FGID/1 OK rtu-7 60\n");
+  rig.events();
+  // A bundle's CRL, in another file, that also lists the good certificate.
+  std::string pem, err;
+  REQUIRE(crypto::make_crl(rig.pki.ca, {rig.serial_revoked, rig.serial_good}, 86400, pem, err));
+  rig.pki.write("bundle-crl.pem", pem);
+  std::vector<std::string> revoked;
+  REQUIRE(rig.service.reload_trust(rig.pki.path("ca.pem"), rig.pki.path("bundle-crl.pem"), revoked, err));
+  CHECK(revoked.size() == 2);
+  rig.authority->revoke_serials(revoked);  // what IdentityRuntime::use_trust does next
+  CHECK(rig.rtu()->lease_expires_ns == 0);
+  rig.events();
+  expect_refusal(rig, "good", "revoked", "revoked by the CRL");
+
+  // A broken CRL or CA is refused; the bundle's CRL stays in force.
+  rig.pki.write("broken.pem", "not a CRL");
+  CHECK_FALSE(rig.service.reload_trust(rig.pki.path("ca.pem"), rig.pki.path("broken.pem"), revoked, err));
+  CHECK_FALSE(err.empty());
+  CHECK_FALSE(rig.service.reload_trust(rig.pki.path("broken.pem"), rig.pki.path("crl.pem"), revoked, err));
+  CHECK_THAT(err, Catch::Contains("identity.ca"));
+  expect_refusal(rig, "good", "revoked", "revoked by the CRL");
+
+  // Back to the config's CRL (a rollback): the good certificate is admitted again; reload_crl
+  // now reads that file.
+  REQUIRE(rig.service.reload_trust(rig.pki.path("ca.pem"), rig.pki.path("crl.pem"), revoked, err));
+  CHECK(request(rig.service.port(), rig.pki, "good") == "FGID/1 OK rtu-7 60\n");
+  CHECK(revoked.size() == 1);
+  // A bundle CA: the rogue CA alone makes plant certificates wrong_ca.
+  rig.pki.write("rogue-ca.pem", rig.pki.rogue.cert);
+  REQUIRE(rig.service.reload_trust(rig.pki.path("rogue-ca.pem"), "", revoked, err));
+  rig.events();
+  CHECK(request(rig.service.port(), rig.pki, "rogue") == "FGID/1 OK rtu-7 60\n");
+}
