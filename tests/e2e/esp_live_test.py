@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "support"))
 from esp_keys import Sa, write_sa_file  # noqa: E402
 from netns import Topology  # noqa: E402
+from harness import fail, wait_for  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -84,20 +85,6 @@ for i in range(count):
     inner = IP(src="198.18.1.5", dst="198.18.0.1") / UDP(sport=7000, dport=7001) / Raw(b"%s%04d" % (tag.encode(), i))
     send(peer.encrypt(inner, seq_num=first + i))
 """
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return
-        time.sleep(0.1)
-    fail("timed out waiting for " + what)
 
 
 def ctl(sock, *args, check=True):

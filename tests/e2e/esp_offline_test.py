@@ -23,16 +23,12 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from esp_keys import Sa, write_sa_file, write_wireshark_profile  # noqa: E402
+from harness import fail  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 PCAPS = os.environ.get("FG_PCAP_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "pcaps"))
 LOCAL, REMOTE = "198.18.0.254", "198.18.9.1"
 SOUTH_MAC = "02:00:00:00:00:11"
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
 
 
 def run_fieldguardd(work, sas, inp, out, selectors=True, extra=""):

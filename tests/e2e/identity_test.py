@@ -28,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology, sh  # noqa: E402
+from harness import fail, wait_for  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -87,20 +88,6 @@ s = ctx.wrap_socket(socket.create_connection((sys.argv[2], 7443), timeout=5), se
 s.sendall(b"FGID/1 ADMIT\n")
 print(s.recv(200).decode().strip())
 """
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return
-        time.sleep(0.1)
-    fail("timed out waiting for " + what)
 
 
 def expired_cert(pki, name, device):

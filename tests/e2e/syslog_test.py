@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology  # noqa: E402
+from harness import fail  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -55,11 +56,6 @@ input(type="imtcp" port="{port}" address="127.0.0.1")
 template(name="fgraw" type="string" string="%msgid% %msg%\\n")
 action(type="omfile" file="{d}/received.log" template="fgraw")
 """
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
 
 
 def check(cond, msg):

@@ -21,16 +21,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology  # noqa: E402
 from update_console import bundle_tool  # noqa: E402
+from harness import fail  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
 UPDATES = int(os.environ.get("FG_CRASH_UPDATES", "50"))
 ACTIONS = ["allow", "alert"]
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
 
 
 def policy_of(v):
