@@ -46,11 +46,15 @@ int main(int argc, char** argv) {
   if (eal_used < 0) die("EAL init failed");
   argc -= eal_used;
   argv += eal_used;
-  if (argc < 2) die("usage: pipeline_bench [EAL args] -- CAPTURE [SECONDS] [--no-inspect] [--io-only]");
+  if (argc < 2) die("usage: pipeline_bench [EAL args] -- CAPTURE [SECONDS] [--no-inspect] [--io-only] [--identity] [--vdev-port]");
   const std::string capture = argv[1];
   const double seconds = argc > 2 ? std::atof(argv[2]) : 10.0;
-  bool inspect = true, io_only = false, identity = false;
+  bool inspect = true, io_only = false, identity = false, vdev_port = false;
   for (int i = 3; i < argc; ++i) {
+    // --vdev-port: receive from (and transmit to) the port the EAL arguments created, e.g.
+    // net_pcap with infinite_rx replaying CAPTURE, instead of a net_ring loop of the capture's
+    // mbufs: the same port testpmd's bound ran on (run_pipeline_bench.sh).
+    if (std::strcmp(argv[i], "--vdev-port") == 0) vdev_port = true;
     if (std::strcmp(argv[i], "--identity") == 0) identity = true;  // the identity stage on every frame
     if (std::strcmp(argv[i], "--no-inspect") == 0) inspect = false;
     if (std::strcmp(argv[i], "--io-only") == 0) io_only = true;
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
   rte_ring* ring = rte_ring_create("bench_loop", ring_size, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (ring == nullptr) die("ring");
   for (const auto& f : frames) {
+    if (vdev_port) break;  // the port replays the capture itself
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
     if (m == nullptr || f.size() > 512) die("frame too large for the bench pool");
     std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
@@ -82,7 +87,8 @@ int main(int argc, char** argv) {
   std::size_t bindings = 0;
   std::unique_ptr<fg::dp::IdentityTable> identity_table = identity ? fg::bench::identity_table_from(frames, bindings) : nullptr;
   frames.clear();
-  const int port = rte_eth_from_rings("net_ring_bench", &ring, 1, &ring, 1, rte_socket_id());
+  const int port = vdev_port ? 0 : rte_eth_from_rings("net_ring_bench", &ring, 1, &ring, 1, rte_socket_id());
+  if (vdev_port && !rte_eth_dev_is_valid_port(0)) die("--vdev-port: no port from the EAL arguments");
   if (port < 0) die("rte_eth_from_rings");
   rte_eth_conf conf{};
   rte_eth_dev_configure(static_cast<std::uint16_t>(port), 1, 1, &conf);
@@ -143,7 +149,8 @@ int main(int argc, char** argv) {
       }
     }
     // Everything goes back on the ring (the monitor default forwards all), so the loop
-    // keeps the same packets circulating.
+    // keeps the same packets circulating; a vdev port transmits (net_pcap without a tx file
+    // frees them).
     std::uint16_t sent = 0;
     while (sent < got) sent += rte_eth_tx_burst(static_cast<std::uint16_t>(port), 0, mbufs + sent, got - sent);
     packets += got;
@@ -151,8 +158,8 @@ int main(int argc, char** argv) {
   const std::uint64_t cycles = rte_rdtsc() - start;
   const double secs = static_cast<double>(cycles) / static_cast<double>(hz);
   const auto& st = pipeline.stats();
-  std::printf("mode=%s capture_packets=%u packets=%llu seconds=%.3f pps=%.0f cycles_per_packet=%.1f tsc_hz=%llu\n",
-              io_only ? "io-only" : identity ? (inspect ? "pipeline+identity" : "pipeline-no-parsers+identity") : (inspect ? "pipeline" : "pipeline-no-parsers"), n,
+  std::printf("mode=%s%s capture_packets=%u packets=%llu seconds=%.3f pps=%.0f cycles_per_packet=%.1f tsc_hz=%llu\n",
+              io_only ? "io-only" : identity ? (inspect ? "pipeline+identity" : "pipeline-no-parsers+identity") : (inspect ? "pipeline" : "pipeline-no-parsers"), vdev_port ? "@vdev-port" : "", n,
               static_cast<unsigned long long>(packets), secs, static_cast<double>(packets) / secs,
               static_cast<double>(cycles) / static_cast<double>(packets ? packets : 1),
               static_cast<unsigned long long>(hz));
