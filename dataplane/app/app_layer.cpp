@@ -43,7 +43,7 @@ bool AppLayer::is_rtu_port(const Flow& f) const noexcept {
 void AppLayer::raise(const proto::Anomaly& a, Protocol p, EventKind kind) noexcept {
   if (kind == EventKind::Anomaly) ++stats_.anomalies;
   EventEntry e;
-  e.ctx = ctx_;
+  e.ctx = entry_.ctx;
   e.kind = kind;
   e.proto = p;
   e.action = verdict_;
@@ -102,7 +102,6 @@ template <class R>
 void AppLayer::add_record(const R& r) noexcept {
   ++stats_.pdus[static_cast<int>(r.protocol) & 7];
   judge_record(r);
-  entry_.ctx = ctx_;
   entry_.verdict = verdict_;
   entry_.rule = rule_;
   entry_.anomaly_count = static_cast<std::uint8_t>(call_anomaly_count_);
