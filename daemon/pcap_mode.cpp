@@ -143,9 +143,6 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     std::cerr << "fieldguardd: " << error << "\n";
     return 1;
   }
-#ifdef FG_HAVE_SYSTEMD
-  sd_notify(0, "READY=1");
-#endif
   if (tunnel) register_tunnel_commands(state, *tunnel, writer, mono_ns);
   std::atomic<std::uint64_t> loops{0};  // progress of the one worker, for the update health check
   std::unique_ptr<update::UpdateService> updates;  // docs/UPDATE.md
@@ -171,6 +168,11 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   }
   anomalies.register_commands(state);
   if (identity) identity->register_commands(state);
+#ifdef FG_HAVE_SYSTEMD
+  // Ready once every service answers: systemd (and `systemctl start`) then sees a daemon
+  // whose update agent and control commands all run.
+  sd_notify(0, "READY=1");
+#endif
 
   const std::uint32_t idle_ms = opt.idle_exit_ms.value_or(cfg.idle_exit_ms);
   std::uint64_t last_rx = mono_ns();
