@@ -1,8 +1,8 @@
 // Whole-pipeline throughput on one core: a capture loaded into mbufs circulates through a
 // DPDK net_ring port (rx and tx on the same ring) and every burst runs the full pipeline
-// (decode, flows, TCP tracking and reassembly, protocol parsers, verdict) before it is
-// transmitted back. Prints packets/s and TSC cycles per packet; run by run_pipeline_bench.sh
-// beside dpdk-testpmd's 5tswap bound on the same kind of port and the same core.
+// (decode, flows, TCP tracking and reassembly, protocol parsers, verdict, records copied
+// into the worker's output rings) before it is transmitted back. Prints packets/s and TSC
+// cycles per packet; run by run_pipeline_bench.sh beside dpdk-testpmd's 5tswap bound.
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -21,18 +21,9 @@
 #include "bench/identity_bench_table.hpp"
 #include "dataplane/identity/identity_stage.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
+#include "dataplane/pipeline/ring_output.hpp"
 
 namespace {
-
-// Counts what the pipeline produces without formatting it: the bench measures the
-// dataplane, and the control thread's export runs elsewhere.
-class CountingOutput final : public fg::dp::RecordOutput {
- public:
-  void audit(const fg::dp::AuditEntry&) noexcept override { ++audits; }
-  void event(const fg::dp::EventEntry&) noexcept override { ++events; }
-  std::uint64_t audits = 0;
-  std::uint64_t events = 0;
-};
 
 [[noreturn]] void die(const std::string& msg) {
   std::fprintf(stderr, "pipeline_bench: %s\n", msg.c_str());
@@ -46,15 +37,19 @@ int main(int argc, char** argv) {
   if (eal_used < 0) die("EAL init failed");
   argc -= eal_used;
   argv += eal_used;
-  if (argc < 2) die("usage: pipeline_bench [EAL args] -- CAPTURE [SECONDS] [--no-inspect] [--io-only] [--identity] [--vdev-port]");
+  if (argc < 2) die("usage: pipeline_bench [EAL args] -- CAPTURE [SECONDS] [--no-inspect] [--io-only] [--identity] [--vdev-port] [--packets=N]");
   const std::string capture = argv[1];
   const double seconds = argc > 2 ? std::atof(argv[2]) : 10.0;
   bool inspect = true, io_only = false, identity = false, vdev_port = false;
+  std::uint64_t max_packets = 0;
   for (int i = 3; i < argc; ++i) {
     // --vdev-port: receive from (and transmit to) the port the EAL arguments created, e.g.
     // net_pcap with infinite_rx replaying CAPTURE, instead of a net_ring loop of the capture's
     // mbufs: the same port testpmd's bound ran on (run_pipeline_bench.sh).
     if (std::strcmp(argv[i], "--vdev-port") == 0) vdev_port = true;
+    // --packets=N: stop after N packets instead of SECONDS (for instruction counts under
+    // callgrind, where time runs ~50x slower).
+    if (std::strncmp(argv[i], "--packets=", 10) == 0) max_packets = std::strtoull(argv[i] + 10, nullptr, 10);
     if (std::strcmp(argv[i], "--identity") == 0) identity = true;  // the identity stage on every frame
     if (std::strcmp(argv[i], "--no-inspect") == 0) inspect = false;
     if (std::strcmp(argv[i], "--io-only") == 0) io_only = true;
@@ -100,7 +95,16 @@ int main(int argc, char** argv) {
   cfg.max_flows = 65536;
   cfg.stream_buffers = 4096;
   cfg.inspect = inspect;
-  CountingOutput out;
+  // The worker's own output: records and events are copied into SPSC rings of the live
+  // capacities, as on a DPDK worker. The control thread drains and formats them on another
+  // core; here they are drained after every burst and only counted (formatting is not the
+  // dataplane's cost, the copy into the ring is).
+  fg::dp::RingOutput out(1u << 14, 1u << 12);
+  std::uint64_t audits = 0, events = 0;
+  const auto drain = [&] {
+    audits += out.audit_ring.drain([](const fg::dp::AuditEntry&) {});
+    events += out.event_ring.drain([](const fg::dp::EventEntry&) {});
+  };
   fg::dp::Pipeline pipeline(cfg, out);
   fg::dp::RcuDomain rcu(1);
   fg::dp::Snapshot<fg::dp::IdentityTable> identity_snapshot(rcu);
@@ -123,7 +127,7 @@ int main(int argc, char** argv) {
   // prefetched) before the current one is worked, so header misses overlap the work.
   rte_mbuf* next[kBurst];
   std::uint16_t next_n = rte_eth_rx_burst(static_cast<std::uint16_t>(port), 0, next, kBurst);
-  while (now < stop) {
+  while (max_packets ? packets < max_packets : now < stop) {
     const std::uint16_t got = next_n;
     std::memcpy(mbufs, next, sizeof(rte_mbuf*) * got);
     next_n = rte_eth_rx_burst(static_cast<std::uint16_t>(port), 0, next, kBurst);
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
         burst[i] = &p;
       }
       pipeline.process(burst, got, now_ns);
+      drain();
       if (now >= next_housekeeping) {
         pipeline.housekeeping(now_ns);
         next_housekeeping = now + hz / 100;
@@ -157,6 +162,7 @@ int main(int argc, char** argv) {
   }
   const std::uint64_t cycles = rte_rdtsc() - start;
   const double secs = static_cast<double>(cycles) / static_cast<double>(hz);
+  drain();
   const auto& st = pipeline.stats();
   std::printf("mode=%s%s capture_packets=%u packets=%llu seconds=%.3f pps=%.0f cycles_per_packet=%.1f tsc_hz=%llu\n",
               io_only ? "io-only" : identity ? (inspect ? "pipeline+identity" : "pipeline-no-parsers+identity") : (inspect ? "pipeline" : "pipeline-no-parsers"), vdev_port ? "@vdev-port" : "", n,
@@ -167,7 +173,7 @@ int main(int argc, char** argv) {
   for (auto v : pipeline.app().pdus) pdus += v;
   std::printf("flows_created=%llu pdus=%llu audit=%llu events=%llu forwarded=%llu dropped_policy=%llu\n",
               static_cast<unsigned long long>(pipeline.flows().stats().created), static_cast<unsigned long long>(pdus),
-              static_cast<unsigned long long>(out.audits), static_cast<unsigned long long>(out.events),
+              static_cast<unsigned long long>(audits), static_cast<unsigned long long>(events),
               static_cast<unsigned long long>(st.forwarded),
               static_cast<unsigned long long>(st.dropped[static_cast<int>(fg::dp::DropReason::Policy)]));
   if (identity)
