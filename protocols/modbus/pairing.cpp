@@ -1,5 +1,7 @@
-// Outstanding-request table: linear search over kMaxPending entries (16), no allocation.
+// Outstanding-request table: kMaxPending entries (16) and a bitmask of those in use; no allocation.
 #include "protocols/modbus/pairing.hpp"
+
+#include <bit>
 
 #include "protocols/modbus/anomalies.hpp"
 #include "protocols/modbus/function_codes.hpp"
@@ -21,7 +23,6 @@ void remember_request(FlowState& st, const Record& request, proto::Sink<Record>&
   entry.unit_id = request.unit_id;
   entry.function = request.function;
   entry.order = st.next_order++;
-  entry.used = true;
   if (request.has(kHasReadWrite)) {  // FC 23 answers with the registers it read
     entry.address = request.read_address;
     entry.quantity = request.read_quantity;
@@ -31,47 +32,50 @@ void remember_request(FlowState& st, const Record& request, proto::Sink<Record>&
   }
   // RTU has no transaction id and a master waits for each reply (Serial Line V1.02 2.1), so a
   // new request supersedes whatever is still outstanding (e.g. a broadcast or a timeout).
-  if (!request.has(kHasTransactionId))
-    for (auto& p : st.pending) p.used = false;
-  PendingRequest* slot = nullptr;
-  PendingRequest* oldest = nullptr;
+  if (!request.has(kHasTransactionId)) st.used_mask = 0;
+  int oldest = -1;
   bool duplicate = false;
-  for (auto& p : st.pending) {
-    if (!p.used) {
-      if (slot == nullptr) slot = &p;
-      continue;
-    }
+  for (unsigned m = st.used_mask; m != 0; m &= m - 1) {
+    const int i = std::countr_zero(m);
+    const PendingRequest& p = st.pending[i];
     if (p.transaction_id == entry.transaction_id && p.unit_id == entry.unit_id) duplicate = true;
-    if (oldest == nullptr || older(p, *oldest)) oldest = &p;
+    if (oldest < 0 || older(p, st.pending[oldest])) oldest = i;
   }
   if (duplicate)
     sink.on_anomaly(proto::Anomaly{&kDuplicateTransactionId, entry.transaction_id, entry.unit_id});
-  if (slot == nullptr) {
-    slot = oldest;
-    sink.on_anomaly(proto::Anomaly{&kPendingTableFull, slot->transaction_id, 0});
+  const unsigned free_mask = ~unsigned{st.used_mask} & ((1u << kMaxPending) - 1u);
+  int slot = oldest;
+  if (free_mask == 0) {
+    sink.on_anomaly(proto::Anomaly{&kPendingTableFull, st.pending[slot].transaction_id, 0});
+  } else {
+    slot = std::countr_zero(free_mask);  // the first free entry
   }
-  *slot = entry;
+  st.pending[slot] = entry;
+  st.used_mask = static_cast<std::uint16_t>(st.used_mask | 1u << slot);
 }
 
 void match_response(FlowState& st, std::uint8_t raw_function, Record& response,
                     proto::Sink<Record>& sink) noexcept {
   const std::uint8_t function = raw_function & 0x7Fu;
-  PendingRequest* match = nullptr;
-  PendingRequest* other_unit = nullptr;
-  for (auto& p : st.pending) {
-    if (!p.used || p.transaction_id != response.transaction_id || p.function != function) continue;
+  int match = -1;
+  const PendingRequest* other_unit = nullptr;
+  for (unsigned m = st.used_mask; m != 0; m &= m - 1) {
+    const int i = std::countr_zero(m);
+    const PendingRequest& p = st.pending[i];
+    if (p.transaction_id != response.transaction_id || p.function != function) continue;
     if (p.unit_id != response.unit_id) {
       other_unit = &p;
       continue;
     }
-    if (match == nullptr || older(p, *match)) match = &p;  // duplicates answer in order
+    if (match < 0 || older(p, st.pending[match])) match = i;  // duplicates answer in order
   }
-  if (match != nullptr) {
-    response.request_function = match->function;
-    response.request_address = match->address;
-    response.request_quantity = match->quantity;
+  if (match >= 0) {
+    const PendingRequest& p = st.pending[match];
+    response.request_function = p.function;
+    response.request_address = p.address;
+    response.request_quantity = p.quantity;
     response.set(kHasRequest);
-    match->used = false;
+    st.used_mask = static_cast<std::uint16_t>(st.used_mask & ~(1u << match));
     return;
   }
   if (!st.seen_request) return;
