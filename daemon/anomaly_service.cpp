@@ -38,6 +38,17 @@ AnomalyService::AnomalyService(const Config& cfg, RecordWriter& writer, bool qui
     if (!quiet) std::cerr << "fieldguardd: " << error << "\n";
     writer_.control_event({"baseline", "baseline.state_unreadable", "high", error, ""});
   }
+  // Quarantines outlive a restart: the table is published here, before any worker runs.
+  std::string qerror;
+  if (!engine_->load_quarantine(qerror)) {
+    if (!quiet) std::cerr << "fieldguardd: " << qerror << "\n";
+    writer_.control_event({"baseline", "baseline.state_unreadable", "high", qerror, ""});
+  } else if (const std::size_t n = engine_->quarantined().size(); n > 0) {
+    writer_.control_event({"baseline", "baseline.quarantine_restored", "medium",
+                           std::to_string(n) + " quarantined pair(s) restored from the state directory; "
+                           "`fieldguardctl baseline release` lifts them", ""});
+  }
+  publish_quarantine();
 }
 
 AnomalyService::~AnomalyService() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <random>
 
 #include "protocols/common/json_writer.hpp"
@@ -26,6 +27,30 @@ RateLimits request_limits(const RateSettings& r, std::uint32_t fixed) {
   l.alpha = r.ewma_alpha;
   l.warmup = r.warmup_windows;
   return l;
+}
+
+// The kind's message with its {0}/{1} arguments filled in, for the quarantine's reason.
+std::string describe(const proto::AnomalyKind& k, std::int64_t a0, std::int64_t a1) {
+  std::string out;
+  const std::string_view m = k.message;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '{' && i + 2 < m.size() && m[i + 2] == '}' && (m[i + 1] == '0' || m[i + 1] == '1')) {
+      out += std::to_string(m[i + 1] == '0' ? a0 : a1);
+      i += 2;
+    } else {
+      out += m[i];
+    }
+  }
+  return out;
+}
+
+std::string utc_text(std::uint64_t ns) {
+  const auto t = static_cast<std::time_t>(ns / kSecondNs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -114,25 +139,38 @@ void AnomalyEngine::enforce_baseline(const Observation& o, const dp::AuditEntry&
   // this client to this server is cut off in the workers.
   const QuarantineEntry q{o.client, o.server, o.server_port};
   if (quarantined_.count(q) || quarantined_.size() >= Quarantine::kMaxPairs) return;
-  quarantined_.insert(q);
-  ++quarantine_version_;
+  const Violation& why = found.front();
+  QuarantineReason& r = quarantined_[q];
+  r.event = std::string(why.kind->name);
+  r.detail = describe(*why.kind, why.arg0, why.arg1);
+  r.action = std::string(dp::action_name(s_.baseline.action));
+  r.since_ns = o.ts_ns;
   ++stats_.quarantined;
+  quarantine_changed();
   std::string fields;
   proto::JsonWriter w(fields);
   w.begin_object().field("src_ip", format_ip_text(o.client)).field("dst_ip", format_ip_text(o.server));
   w.field("dst_port", static_cast<unsigned>(o.server_port)).field("action", dp::action_name(s_.baseline.action));
-  w.field("because", found.front().kind->name).end_object();
+  w.field("because", why.kind->name).end_object();
   note("baseline.quarantined", "high",
        format_ip_text(o.client) + " -> " + format_ip_text(o.server) + ":" + std::to_string(o.server_port) +
            " cut off (" + std::string(dp::action_name(s_.baseline.action)) + ") after " +
-           std::string(found.front().kind->name) + "; `fieldguardctl baseline release` lifts it",
+           std::string(why.kind->name) + "; `fieldguardctl baseline release` lifts it",
        fields.substr(1, fields.size() - 2));
+}
+
+void AnomalyEngine::quarantine_changed() {
+  ++quarantine_version_;
+  // Saved at once: the quarantine is a security decision and must outlive a restart.
+  std::string error;
+  if (!save_quarantine(error)) note("baseline.save_failed", "high", error);
 }
 
 Quarantine AnomalyEngine::quarantine() const {
   Quarantine q;
   q.action = s_.baseline.action;
-  q.pairs.assign(quarantined_.begin(), quarantined_.end());
+  q.pairs.reserve(quarantined_.size());
+  for (const auto& [entry, reason] : quarantined_) q.pairs.push_back(entry);
   q.seal();
   return q;
 }
@@ -142,7 +180,7 @@ bool AnomalyEngine::release(std::string& json, std::string& error) {
   const std::size_t n = quarantined_.size();
   if (n > 0) {
     quarantined_.clear();
-    ++quarantine_version_;
+    quarantine_changed();
     note("baseline.released", "info", std::to_string(n) + " quarantined pair(s) released");
   }
   json = show_json();
@@ -275,7 +313,7 @@ bool AnomalyEngine::learn_start(std::string& json, std::string& error) {
   training_.clear();
   if (!quarantined_.empty()) {
     quarantined_.clear();
-    ++quarantine_version_;
+    quarantine_changed();
   }
   training_seen_ = 0;
   for (auto& [k, ps] : pair_state_) ps.window_open = false;
@@ -344,9 +382,10 @@ std::string AnomalyEngine::show_json() const {
   w.field("rate", stats_.rate_events).field("behaviour", stats_.behaviour_events);
   w.end_object();
   w.key("quarantined").begin_array();
-  for (const auto& q : quarantined_) {
+  for (const auto& [q, why] : quarantined_) {
     w.begin_object().field("client", format_ip_text(q.client)).field("server", format_ip_text(q.server));
-    w.field("port", static_cast<unsigned>(q.port)).end_object();
+    w.field("port", static_cast<unsigned>(q.port)).field("because", why.event).field("detail", why.detail);
+    w.field("action", why.action).field("since_ns", why.since_ns).field("since", utc_text(why.since_ns)).end_object();
   }
   w.end_array();
   w.key("pair_list").begin_array();

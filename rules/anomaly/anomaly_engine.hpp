@@ -45,6 +45,14 @@ struct EngineStats {
   std::uint64_t save_failures = 0;
 };
 
+// Why a pair is quarantined, kept with it (saved, shown by `baseline show`).
+struct QuarantineReason {
+  std::string event;          // the baseline event that cut it off, e.g. baseline.new_function
+  std::string detail;         // that event's arguments, e.g. "function 8"
+  std::string action;         // baseline.action when it was cut off
+  std::uint64_t since_ns = 0;  // the offending request's time (record time base)
+};
+
 class AnomalyEngine {
  public:
   using EventFn = std::function<void(const dp::EventEntry&)>;
@@ -59,6 +67,12 @@ class AnomalyEngine {
   bool load_text(const std::string& text, const std::string& path, std::string& error);
   // Writes the state atomically (temp file, fsync, rename, fsync of the directory).
   bool save(std::string& error);
+  // The quarantined pairs (state_dir/quarantine.yaml), saved the same way on every change so
+  // that a restart does not lift them. load_quarantine: false with FILE:LINE:COL in `error`
+  // when the file exists but cannot be read (no pair is restored then).
+  bool load_quarantine(std::string& error);
+  bool load_quarantine_text(const std::string& text, const std::string& path, std::string& error);
+  bool save_quarantine(std::string& error);
 
   void on_audit(const dp::AuditEntry& e);
   // Closes windows that ended before `now_ns` (record time base) and checkpoints learn mode.
@@ -86,6 +100,7 @@ class AnomalyEngine {
   // daemon publishes a new table for the workers then).
   [[nodiscard]] Quarantine quarantine() const;
   [[nodiscard]] std::uint64_t quarantine_version() const noexcept { return quarantine_version_; }
+  [[nodiscard]] const std::map<QuarantineEntry, QuarantineReason>& quarantined() const noexcept { return quarantined_; }
 
  private:
   struct PairState {
@@ -109,6 +124,8 @@ class AnomalyEngine {
   bool load_windows(std::string& error);
   std::string state_path() const;
   std::string windows_path() const;
+  std::string quarantine_path() const;
+  void quarantine_changed();
 
   AnomalySettings s_;
   EventFn on_event_;
@@ -123,7 +140,7 @@ class AnomalyEngine {
   std::uint64_t last_tick_ns_ = 0;
   std::uint64_t last_save_ns_ = 0;        // steady clock of the last checkpoint
   std::uint64_t learn_started_ns_ = 0;
-  std::set<QuarantineEntry> quarantined_;
+  std::map<QuarantineEntry, QuarantineReason> quarantined_;
   std::uint64_t quarantine_version_ = 0;
   EngineStats stats_{};
 };
