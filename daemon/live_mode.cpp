@@ -149,6 +149,12 @@ int run_live(const Options& opt, const Config& cfg) {
   }
   if (identity) identity->register_commands(state);
   if (tunnel) register_tunnel_commands(state, *tunnel, writer, [&dpl] { return dpl.now_ns(); });
+  // The anomaly engine lives on the control thread: it sees the audit records drain() hands
+  // to the writer, so the workers pay nothing for it. Made before the update agent, which
+  // may reload rules (and their anomaly: settings) from its first poll.
+  AnomalyService anomalies(cfg, writer, opt.quiet);
+  anomalies.set_rcu(&dpl.rcu());
+  rule_set.set_settings_hook(&anomalies);
   std::unique_ptr<update::UpdateService> updates;  // docs/UPDATE.md
   if (cfg.update.enabled) {
     update::DataplaneHooks hooks{&dpl.rcu(), &rule_set, [&] {
@@ -172,10 +178,6 @@ int run_live(const Options& opt, const Config& cfg) {
       return 1;
     }
   }
-  // The anomaly engine lives on the control thread: it sees the audit records drain() hands
-  // to the writer, so the workers pay nothing for it.
-  AnomalyService anomalies(cfg, writer, opt.quiet);
-  anomalies.set_rcu(&dpl.rcu());
   anomalies.register_commands(state);
 
   auto drain = [&] {

@@ -72,6 +72,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     }
   }
   pipeline.set_rules_source(rule_set.source());
+  rule_set.set_settings_hook(&anomalies);  // a reload re-reads the rule file's anomaly: too
   std::unique_ptr<dp::Tunnel> tunnel;
   {
     std::string terr;

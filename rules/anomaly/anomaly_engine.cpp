@@ -60,6 +60,21 @@ AnomalyEngine::AnomalyEngine(AnomalySettings s, EventFn on_event, NoteFn on_note
   mode_ = s_.baseline.mode;
 }
 
+void AnomalyEngine::apply_settings(const AnomalySettings& next) {
+  const BaselineSettings kept = s_.baseline;
+  const std::uint64_t window_ns = s_.clustering.window_ns;
+  s_ = next;
+  s_.baseline.mode = kept.mode;
+  s_.baseline.mode_set = kept.mode_set;
+  s_.baseline.state_dir = kept.state_dir;
+  s_.clustering.window_ns = window_ns;
+  // Clustering switched off: the open windows are dropped rather than closed half-way later.
+  if (!s_.clustering.enabled)
+    for (auto& [k, ps] : pair_state_) ps.window_open = false;
+  // The quarantine table carries baseline.action: the daemon publishes it again.
+  ++quarantine_version_;
+}
+
 void AnomalyEngine::note(const std::string& name, const std::string& severity, const std::string& detail,
                          const std::string& fields) {
   if (!on_note_) return;

@@ -74,6 +74,12 @@ class AnomalyEngine {
   bool load_quarantine_text(const std::string& text, const std::string& path, std::string& error);
   bool save_quarantine(std::string& error);
 
+  // Settings re-read by a rules reload: actions, thresholds, hold-off and clustering
+  // parameters take effect from the next record. The mode, state_dir and the window length
+  // stay as they are (the mode is driven by `fieldguardctl baseline`; the caller refuses a
+  // new state_dir or window, see AnomalyService::prepare).
+  void apply_settings(const AnomalySettings& next);
+
   void on_audit(const dp::AuditEntry& e);
   // Closes windows that ended before `now_ns` (record time base) and checkpoints learn mode.
   void tick(std::uint64_t now_ns);
