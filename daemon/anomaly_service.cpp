@@ -16,6 +16,9 @@ std::uint64_t wall_ns() {
       std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
+// A learned state of 4096 pairs with every function and range is well under this.
+constexpr std::uint64_t kMaxBaselineBytes = 64ull << 20;
+
 }  // namespace
 
 bool apply_rule_file_anomaly(const rules::LoadedRules& loaded, Config& cfg, Diagnostics& diag) {
@@ -43,6 +46,17 @@ AnomalyService::AnomalyService(const Config& cfg, RecordWriter& writer, bool qui
   if (!engine_->load(error)) {
     if (!quiet) std::cerr << "fieldguardd: " << error << "\n";
     writer_.control_event({"baseline", "baseline.state_unreadable", "high", error, ""});
+  }
+  // The installed bundle's baseline, or the one learned here when no bundle carries one.
+  if (cfg.baseline_file != engine_->bundle_baseline()) {
+    std::string berror;
+    anomaly::LearnedState st;
+    const bool bundle = !cfg.baseline_file.empty();
+    if ((bundle && !anomaly::AnomalyEngine::read_state_file(cfg.baseline_file, kMaxBaselineBytes, st, berror)) ||
+        !engine_->use_bundle_baseline(cfg.baseline_file, bundle ? &st : nullptr, berror)) {
+      if (!quiet) std::cerr << "fieldguardd: " << berror << "\n";
+      writer_.control_event({"baseline", "baseline.state_unreadable", "high", berror, ""});
+    }
   }
   // Quarantines outlive a restart: the table is published here, before any worker runs.
   std::string qerror;
@@ -104,11 +118,30 @@ void AnomalyService::commit() {
   prepared_.reset();
 }
 
+bool AnomalyService::stage_baseline(const std::string& file, std::string& error) {
+  StagedBaseline staged{file, std::nullopt};
+  if (!file.empty()) {
+    anomaly::LearnedState st;
+    if (!anomaly::AnomalyEngine::read_state_file(file, kMaxBaselineBytes, st, error)) return false;
+    staged.state = std::move(st);
+  }
+  std::lock_guard lock(mu_);
+  baseline_ = std::move(staged);  // a later one (a rollback) replaces one not yet taken
+  return true;
+}
+
 void AnomalyService::apply_pending() {
   std::optional<anomaly::AnomalySettings> next;
+  std::optional<StagedBaseline> staged;
   {
     std::lock_guard lock(mu_);
     next.swap(pending_);
+    staged.swap(baseline_);
+  }
+  if (staged) {
+    std::string error;
+    if (!engine_->use_bundle_baseline(staged->file, staged->state ? &*staged->state : nullptr, error))
+      writer_.control_event({"baseline", "baseline.save_failed", "high", error, ""});
   }
   if (!next) return;
   engine_->apply_settings(*next);

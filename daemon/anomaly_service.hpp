@@ -41,8 +41,14 @@ class AnomalyService final : public RuleFileSettings {
   // thresholds). Refused: a bad section, or a new state_dir or clustering window.
   bool prepare(const std::vector<rules::LoadedRules::AnomalySection>& sections, Diagnostics& diag) override;
   void commit() override;
-  // Control thread: puts committed settings in force now (also run by tick_wall_clock).
+  // Control thread: puts committed settings and a staged baseline in force now (also run by
+  // tick_wall_clock).
   void apply_pending();
+  // An update bundle's `baseline` (docs/UPDATE.md), from the agent's thread: reads the state
+  // file (`file` empty: no bundle baseline any more, the one learned here comes back) and
+  // hands it to the control thread, which swaps it in whole at its next tick. False with
+  // FILE:LINE:COL in `error` when the file does not read; nothing changes then.
+  bool stage_baseline(const std::string& file, std::string& error);
   void audit(const dp::AuditEntry& e) {
     engine_->on_audit(e);
     if (engine_->quarantine_version() != published_version_) publish_quarantine();
@@ -69,6 +75,11 @@ class AnomalyService final : public RuleFileSettings {
   std::mutex mu_;  // prepared_ and pending_: written by the reloading thread, taken by the control thread
   std::optional<anomaly::AnomalySettings> prepared_;
   std::optional<anomaly::AnomalySettings> pending_;
+  struct StagedBaseline {
+    std::string file;
+    std::optional<anomaly::LearnedState> state;  // none: back to the baseline learned here
+  };
+  std::optional<StagedBaseline> baseline_;
   std::unique_ptr<anomaly::AnomalyEngine> engine_;
   std::uint64_t last_tick_ns_ = 0;
   std::shared_ptr<anomaly::QuarantineSlot> slot_;

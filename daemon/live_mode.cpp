@@ -173,6 +173,8 @@ int run_live(const Options& opt, const Config& cfg) {
       hooks.identity_trust = [&](const std::string& ca, const std::string& crl, std::string& err) {
         return identity->use_trust(ca, crl, err);
       };
+    // a bundle's baseline (docs/UPDATE.md): read on the agent's thread, swapped in on this one
+    hooks.baseline = [&](const std::string& file, std::string& err) { return anomalies.stage_baseline(file, err); };
     if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
       std::cerr << "fieldguardd: update: " << error << "\n";
       return 1;

@@ -82,6 +82,9 @@ struct Config {
   // The daemon config's own `anomaly:`, before any rule file's: what a rules reload applies a
   // rule file's section over (main sets it).
   anomaly::AnomalySettings anomaly_config{};
+  // An update bundle's `baseline` file (docs/UPDATE.md): the learned state in force; "" = the
+  // one learned on this gateway (state_dir/baseline.yaml).
+  std::string baseline_file;
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <random>
 
+#include <unistd.h>
+
 #include "protocols/common/json_writer.hpp"
 #include "rules/anomaly/anomaly_events.hpp"
 #include "rules/anomaly/ip_text.hpp"
@@ -333,6 +335,11 @@ bool AnomalyEngine::learn_start(std::string& json, std::string& error) {
   training_seen_ = 0;
   for (auto& [k, ps] : pair_state_) ps.window_open = false;
   mode_ = Mode::Learn;
+  // Learning here replaces a bundle's baseline: from now on the learned one is the local one.
+  if (!from_bundle_.empty()) {
+    from_bundle_.clear();
+    ::unlink(local_path().c_str());
+  }
   std::string err;
   if (!save(err)) note("baseline.save_failed", "high", err);
   note("baseline.learn_started", "info", "baseline learning started (previous baseline discarded)");
@@ -385,6 +392,7 @@ std::string AnomalyEngine::show_json() const {
   proto::JsonWriter w(out);
   w.begin_object();
   w.field("mode", mode_name(mode_)).field("state_dir", s_.baseline.state_dir);
+  if (!from_bundle_.empty()) w.field("from_bundle", from_bundle_);
   w.field("pairs", static_cast<std::uint64_t>(baseline_.pairs().size()));
   w.field("requests_learned", baseline_.requests());
   w.field("training_windows", static_cast<std::uint64_t>(training_.size()));
