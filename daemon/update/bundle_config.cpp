@@ -10,6 +10,7 @@
 #include "daemon/config/tunnel_config.hpp"
 #include "daemon/rules/rule_files.hpp"
 #include "rules/anomaly/anomaly_engine.hpp"
+#include "rules/anomaly/anomaly_settings_reader.hpp"
 
 namespace fg::update {
 
@@ -32,6 +33,11 @@ bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, d
       next.acl = rules::Acl{};
       rules::LoadedRules loaded;
       daemon::load_rule_files(next, path, loaded, diag);  // what `fieldguardctl rules check` runs
+      anomaly::AnomalySettings anomaly_settings;  // and its anomaly: section, as rules check reads it
+      for (const auto& section : loaded.anomaly) {
+        daemon::YamlReader r(section.file, diag);
+        anomaly::read_anomaly_settings(r, section.node, anomaly_settings);
+      }
       continue;
     }
     if (f.role == FileRole::TunnelKeys) {
