@@ -258,6 +258,9 @@ def main():
             q = [p for p in show["quarantined"] if p["client"] == t.field_ip and p["server"] == t.plant_ip]
             if not q or q[0]["because"] != "baseline.address_out_of_range" or not q[0]["since"]:
                 fail(f"the quarantine (with its reason) did not survive the restart: {show}")
+            human = d3.ctl("baseline", "show").stdout
+            if "quarantined" not in human or "since" not in human or "baseline.address_out_of_range" not in human:
+                fail(f"baseline show does not say why and since when the pair is quarantined: {human}")
             if "baseline.quarantine_restored" not in d3.names():
                 fail(f"no baseline.quarantine_restored event: {d3.names()}")
             if not polls_fail(t):
