@@ -2,6 +2,8 @@
 // firing on their attacks and quiet on normal traffic.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "rules/anomaly/anomaly_engine.hpp"
 #include "tests/unit/rules/anomaly/anomaly_test_support.hpp"
 
@@ -194,4 +196,30 @@ TEST_CASE("a damaged quarantine file is an error naming FILE:LINE:COL and restor
   CHECK(r.engine.quarantined().empty());
   std::string json;
   CHECK(r.engine.release(json, error));  // releasing nothing is fine
+}
+
+TEST_CASE("a bundle baseline keeps the local one aside; a damaged aside copy is refused; learn start makes it local") {
+  AnomalySettings s = settings();
+  Run r(s);
+  std::string json, error;
+  REQUIRE(r.engine.learn_start(json, error));
+  poll(r.engine, 1000, 60, 10);
+  REQUIRE(r.engine.learn_stop(json, error));
+  LearnedState shipped;
+  StateError e;
+  REQUIRE(AnomalyEngine::parse_state("version: 1\nmode: enforce\npairs:\n  - {client: 198.18.0.30, server: 198.18.0.101, "
+                                     "port: 502, proto: modbus, requests: 5, functions: [{code: 3, ranges: [[0, 9]]}]}\n",
+                                     shipped, e));
+  REQUIRE(r.engine.use_bundle_baseline("/bundles/7/base.yaml", &shipped, error));
+  CHECK(r.engine.mode() == Mode::Enforce);
+  CHECK(r.engine.baseline().pairs().size() == 1);
+  CHECK(r.count("baseline.bundle_applied") == 1);
+  std::ofstream(s.baseline.state_dir + "/baseline.local.yaml") << "version: 1\npairs: {not: a list}\n";
+  CHECK_FALSE(r.engine.use_bundle_baseline("", nullptr, error));
+  CHECK(error.find("baseline.local.yaml:") != std::string::npos);
+  CHECK(r.engine.bundle_baseline() == "/bundles/7/base.yaml");  // nothing changed
+  CHECK(r.engine.mode() == Mode::Enforce);
+  REQUIRE(r.engine.learn_start(json, error));
+  CHECK(r.engine.bundle_baseline().empty());
+  CHECK_FALSE(std::ifstream(s.baseline.state_dir + "/baseline.local.yaml").good());
 }
