@@ -149,6 +149,12 @@ int run_live(const Options& opt, const Config& cfg) {
   }
   if (identity) identity->register_commands(state);
   if (tunnel) register_tunnel_commands(state, *tunnel, writer, [&dpl] { return dpl.now_ns(); });
+  // The anomaly engine lives on the control thread: it sees the audit records drain() hands
+  // to the writer, so the workers pay nothing for it. Made before the update agent, which
+  // may reload rules (and their anomaly: settings) from its first poll.
+  AnomalyService anomalies(cfg, writer, opt.quiet);
+  anomalies.set_rcu(&dpl.rcu());
+  rule_set.set_settings_hook(&anomalies);
   std::unique_ptr<update::UpdateService> updates;  // docs/UPDATE.md
   if (cfg.update.enabled) {
     update::DataplaneHooks hooks{&dpl.rcu(), &rule_set, [&] {
@@ -167,15 +173,13 @@ int run_live(const Options& opt, const Config& cfg) {
       hooks.identity_trust = [&](const std::string& ca, const std::string& crl, std::string& err) {
         return identity->use_trust(ca, crl, err);
       };
+    // a bundle's baseline (docs/UPDATE.md): read on the agent's thread, swapped in on this one
+    hooks.baseline = [&](const std::string& file, std::string& err) { return anomalies.stage_baseline(file, err); };
     if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
       std::cerr << "fieldguardd: update: " << error << "\n";
       return 1;
     }
   }
-  // The anomaly engine lives on the control thread: it sees the audit records drain() hands
-  // to the writer, so the workers pay nothing for it.
-  AnomalyService anomalies(cfg, writer, opt.quiet);
-  anomalies.set_rcu(&dpl.rcu());
   anomalies.register_commands(state);
 
   auto drain = [&] {

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   // The installed update bundle, if any, lies over the config as written (docs/UPDATE.md).
   if (cfg.update.enabled && !opt.quiet) std::cerr << "fieldguardd: update: " << fg::update::use_installed_bundle(cfg) << "\n";
   else if (cfg.update.enabled) fg::update::use_installed_bundle(cfg);
+  cfg.anomaly_config = cfg.anomaly;  // a rules reload re-applies its rule file's anomaly: over this
   if (!cfg.rules_path.empty()) {
     // The rule set is part of the configuration: a bad one stops the start (and --check-config).
     Diagnostics diag;

@@ -72,6 +72,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     }
   }
   pipeline.set_rules_source(rule_set.source());
+  rule_set.set_settings_hook(&anomalies);  // a reload re-reads the rule file's anomaly: too
   std::unique_ptr<dp::Tunnel> tunnel;
   {
     std::string terr;
@@ -161,6 +162,8 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
       hooks.identity_trust = [&](const std::string& ca, const std::string& crl, std::string& err) {
         return identity->use_trust(ca, crl, err);
       };
+    // a bundle's baseline (docs/UPDATE.md): read on the agent's thread, swapped in on this one
+    hooks.baseline = [&](const std::string& file, std::string& err) { return anomalies.stage_baseline(file, err); };
     if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
       std::cerr << "fieldguardd: update: " << error << "\n";
       return 1;

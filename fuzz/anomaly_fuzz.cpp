@@ -1,5 +1,5 @@
-// libFuzzer target for the anomaly engine's inputs: the `anomaly:` settings section and the
-// learned-state file. Any text either loads or is an error; a loaded state exports, scores
+// libFuzzer target for the anomaly engine's inputs: the `anomaly:` settings section, the
+// learned-state file (also a bundle's `baseline`) and the quarantine file. Any text either loads or is an error; a loaded state exports, scores
 // and checks without crashing.
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +38,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     anomaly::FeatureVector v{};
     for (std::size_t i = 0; i < v.size() && i < size; ++i) v[i] = data[i];
     (void)e.behaviour().score(v);
+  } else if (error.empty()) {
+    __builtin_trap();
+  }
+
+  // As a quarantine file: loaded pairs make a sealed table that answers lookups.
+  anomaly::AnomalyEngine q(anomaly::AnomalySettings{}, nullptr, nullptr);
+  error.clear();
+  if (q.load_quarantine_text(text, "fuzz-quarantine.yaml", error)) {
+    const anomaly::Quarantine table = q.quarantine();
+    if (table.pairs.size() != q.quarantined().size() || table.pairs.size() > anomaly::Quarantine::kMaxPairs) __builtin_trap();
+    for (const auto& p : table.pairs)
+      if (!table.contains(p.client, p.server, p.port)) __builtin_trap();
+    (void)q.show_json();
   } else if (error.empty()) {
     __builtin_trap();
   }

@@ -79,6 +79,12 @@ struct Config {
   // when `update:` is present; the update agent composes every bundle on top of it).
   std::shared_ptr<const Config> update_base;
   anomaly::AnomalySettings anomaly{};  // `anomaly:` (issue 5); its worker part is pipeline.anomaly
+  // The daemon config's own `anomaly:`, before any rule file's: what a rules reload applies a
+  // rule file's section over (main sets it).
+  anomaly::AnomalySettings anomaly_config{};
+  // An update bundle's `baseline` file (docs/UPDATE.md): the learned state in force; "" = the
+  // one learned on this gateway (state_dir/baseline.yaml).
+  std::string baseline_file;
 };
 
 // The built-in monitor default: forward everything, audit every industrial PDU, report

@@ -30,10 +30,12 @@ void print_summary(const YAML::Node& d) {
   std::cout << "baseline\n";
   for (const char* k : {"mode", "state_dir", "pairs", "requests_learned", "training_windows", "clusters"})
     std::cout << "  " << k << std::string(20 - std::string(k).size(), ' ') << scalar(d, k) << "\n";
+  if (d["from_bundle"]) std::cout << "  from_bundle         " << scalar(d, "from_bundle") << "\n";
   if (d["events"]) print_key_values(d["events"], "events.");
   for (const auto& q : d["quarantined"])
     std::cout << "  quarantined         " << scalar(q, "client") << " -> " << scalar(q, "server") << ":"
-              << scalar(q, "port") << "\n";
+              << scalar(q, "port") << " (" << scalar(q, "action") << " since " << scalar(q, "since") << ", "
+              << scalar(q, "because") << ": " << scalar(q, "detail") << ")\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : d["pair_list"])
     rows.push_back({scalar(p, "client"), scalar(p, "server"), scalar(p, "port"), scalar(p, "proto"),

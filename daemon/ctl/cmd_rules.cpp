@@ -4,6 +4,7 @@
 #include "daemon/ctl/control_client.hpp"
 #include "daemon/ctl/table_output.hpp"
 #include "protocols/common/json_writer.hpp"
+#include "rules/anomaly/anomaly_settings_reader.hpp"
 #include "rules/check/shadow.hpp"
 #include "rules/load/rule_loader.hpp"
 
@@ -21,7 +22,13 @@ int check(const CtlContext& ctx) {
   const std::string& path = ctx.args[1];
   daemon::Diagnostics diag;
   rules::LoadedRules loaded;
-  const bool ok = rules::load_rules_path(path, {}, loaded, diag);
+  bool ok = rules::load_rules_path(path, {}, loaded, diag);
+  // The file's `anomaly:` section is part of it: a reload refuses the whole file for it too.
+  anomaly::AnomalySettings anomaly_settings;
+  for (const auto& section : loaded.anomaly) {
+    daemon::YamlReader r(section.file, diag);
+    ok &= anomaly::read_anomaly_settings(r, section.node, anomaly_settings);
+  }
   std::vector<rules::Finding> findings;
   if (ok) findings = rules::find_unreachable(loaded.set);
   auto warning_text = [](const rules::Finding& f) {

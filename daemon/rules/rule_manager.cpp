@@ -86,11 +86,14 @@ bool RuleManager::reload_rules(const std::string& path, Diagnostics& diag) {
   rules::LoadedRules loaded;
   // Loading and compiling happen here, on the caller's thread: workers keep the old set
   // until the pointer swap, and never wait for it.
-  if (!load_rule_files(cfg_, p, loaded, diag) || !install(loaded.set, p, diag)) {
+  // The anomaly sections are checked before the rules go in: a bad one keeps both old.
+  if (!load_rule_files(cfg_, p, loaded, diag) || (hook_ != nullptr && !hook_->prepare(loaded.anomaly, diag)) ||
+      !install(loaded.set, p, diag)) {
     ++info_.failed_reloads;
     info_.last_error = diag.str();
     return false;
   }
+  if (hook_ != nullptr) hook_->commit();
   path_ = p;
   anomaly_ = std::move(loaded.anomaly);
   ++info_.reloads;
@@ -102,11 +105,13 @@ bool RuleManager::reload_acl(const rules::Acl& acl, Diagnostics& diag) {
   std::lock_guard lock(mu_);
   rules::RuleSet set = rules::rule_set_from_acl(acl);
   set.hash = "acl";
-  if (!install(set, acl.rules.empty() ? "monitor default" : "acl", diag)) {
+  // No rule file: the anomaly settings go back to the daemon config's own.
+  if ((hook_ != nullptr && !hook_->prepare({}, diag)) || !install(set, acl.rules.empty() ? "monitor default" : "acl", diag)) {
     ++info_.failed_reloads;
     info_.last_error = diag.str();
     return false;
   }
+  if (hook_ != nullptr) hook_->commit();
   path_.clear();
   anomaly_.clear();
   ++info_.reloads;

@@ -21,6 +21,17 @@ namespace fg::daemon {
 
 class RecordWriter;
 
+// Settings that ride along with a rule file (its `anomaly:` sections, issue 5). A reload
+// applies them and the rules together or neither: prepare() reads and checks them before the
+// rules are installed (false refuses the reload), commit() puts them in force once the rules
+// are. Both are called under the manager's lock, from the reloading thread.
+class RuleFileSettings {
+ public:
+  virtual ~RuleFileSettings() = default;
+  virtual bool prepare(const std::vector<rules::LoadedRules::AnomalySection>& sections, Diagnostics& diag) = 0;
+  virtual void commit() = 0;
+};
+
 struct RuleSetInfo {
   std::uint64_t version = 0;      // 1 for the set loaded at start, +1 per successful reload
   std::string hash;               // of the rule files' names and contents
@@ -50,6 +61,12 @@ class RuleManager {
   // the update agent does for a bundle whose policy is an ACL. Thread-safe.
   bool reload_acl(const rules::Acl& acl, Diagnostics& diag);
 
+  // Who takes the rule files' `anomaly:` sections on reload (null: nobody, they are ignored).
+  void set_settings_hook(RuleFileSettings* hook) {
+    std::lock_guard lock(mu_);
+    hook_ = hook;
+  }
+
   // Where workers read the set in force (Pipeline::set_rules_source).
   [[nodiscard]] const std::atomic<const rules::CompiledRules*>* source() const noexcept { return &snapshot_.slot(); }
   // Frees replaced sets no worker can still hold; call from the control loop.
@@ -75,6 +92,7 @@ class RuleManager {
   RuleSetInfo info_;
   std::string path_;       // rule file in force; "" when the set came from acl: or the default
   std::vector<rules::LoadedRules::AnomalySection> anomaly_;
+  RuleFileSettings* hook_ = nullptr;
 };
 
 // SIGHUP: reloads the rule file in force; the outcome goes to stderr and the event log.

@@ -9,6 +9,8 @@
 #include "daemon/config/config_loader.hpp"
 #include "daemon/config/tunnel_config.hpp"
 #include "daemon/rules/rule_files.hpp"
+#include "rules/anomaly/anomaly_engine.hpp"
+#include "rules/anomaly/anomaly_settings_reader.hpp"
 
 namespace fg::update {
 
@@ -31,6 +33,11 @@ bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, d
       next.acl = rules::Acl{};
       rules::LoadedRules loaded;
       daemon::load_rule_files(next, path, loaded, diag);  // what `fieldguardctl rules check` runs
+      anomaly::AnomalySettings anomaly_settings;  // and its anomaly: section, as rules check reads it
+      for (const auto& section : loaded.anomaly) {
+        daemon::YamlReader r(section.file, diag);
+        anomaly::read_anomaly_settings(r, section.node, anomaly_settings);
+      }
       continue;
     }
     if (f.role == FileRole::TunnelKeys) {
@@ -69,6 +76,23 @@ bool compose_config(const daemon::Config& base, const InstalledBundle* bundle, d
       std::string error;
       if (crl && !crypto::read_crl_serials(path, serials, error)) diag.error(path, 0, 0, error);
       slot = path;
+      continue;
+    }
+    if (f.role == FileRole::Baseline) {
+      // A learned state (the format of state_dir/baseline.yaml) that replaces the anomaly
+      // engine's baseline: read whole here, so a malformed one refuses the bundle.
+      if (!next.baseline_file.empty() && next.baseline_file.rfind(bundle->dir, 0) == 0) {
+        diag.error(path, 0, 0, "a bundle carries at most one baseline file");
+        continue;
+      }
+      std::vector<std::uint8_t> bytes;
+      std::string error;
+      anomaly::LearnedState st;
+      anomaly::StateError e;
+      if (!read_whole_file(path, bytes, f.size, error)) diag.error(path, 0, 0, error);
+      else if (!anomaly::AnomalyEngine::parse_state(std::string(bytes.begin(), bytes.end()), st, e))
+        diag.error(path, e.line, e.column, "baseline: " + e.message);
+      next.baseline_file = path;
       continue;
     }
     if (f.role != FileRole::Config) continue;  // carried for other services, checked by hash only

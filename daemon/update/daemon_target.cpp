@@ -27,7 +27,8 @@ DaemonUpdateTarget::DaemonUpdateTarget(const daemon::Config& running, DataplaneH
       tunnel_sa_file_(running.tunnel.sa_file),
       tunnel_sa_digest_(file_digest(running.tunnel.sa_file)),
       identity_ca_(running.identity.ca),
-      identity_crl_(running.identity.crl) {}
+      identity_crl_(running.identity.crl),
+      baseline_file_(running.baseline_file) {}
 
 bool DaemonUpdateTarget::validate(const InstalledBundle* bundle, std::string& why) {
   daemon::Config next;
@@ -42,6 +43,10 @@ bool DaemonUpdateTarget::validate(const InstalledBundle* bundle, std::string& wh
   }
   if (next.tunnel.sa_file != base_->tunnel.sa_file && !hooks_.tunnel_keys) {
     why = next.tunnel.sa_file + ": tunnel_keys: the daemon runs no tunnel";
+    return false;
+  }
+  if (!next.baseline_file.empty() && !hooks_.baseline) {
+    why = next.baseline_file + ": baseline: the daemon runs no anomaly engine";
     return false;
   }
   return true;
@@ -66,6 +71,16 @@ bool DaemonUpdateTarget::apply(const InstalledBundle* bundle, bool reverting, st
     identity_crl_ = next.identity.crl;
   }
   if (!apply_tunnel_keys(next.tunnel.sa_file, reverting, why)) return false;
+  // The baseline was read whole by validate(); the engine swaps it in on its own thread. A
+  // rollback brings back the previous bundle's, or the one learned on the gateway.
+  if (next.baseline_file != baseline_file_) {
+    if (!hooks_.baseline) {
+      why = next.baseline_file + ": baseline: the daemon runs no anomaly engine";
+      return false;
+    }
+    if (!hooks_.baseline(next.baseline_file, why)) return false;
+    baseline_file_ = next.baseline_file;
+  }
   // The rule engine loads, compiles and publishes; workers switch at their next burst.
   const bool ok = next.rules_path.empty() ? hooks_.rules->reload_acl(next.acl, diag)
                                           : hooks_.rules->reload_rules(next.rules_path, diag);

@@ -25,6 +25,9 @@ struct DataplaneHooks {
   // Puts the identity service's CA and CRL files in force (IdentityRuntime::use_trust; crl
   // empty: none). Null when the daemon runs no identity service.
   std::function<bool(const std::string& ca, const std::string& crl, std::string& error)> identity_trust;
+  // Puts a bundle's baseline (a learned-state file) in force in the anomaly engine
+  // (AnomalyService::stage_baseline); "" brings back the baseline learned on the gateway.
+  std::function<bool(const std::string& file, std::string& error)> baseline;
 };
 
 class DaemonUpdateTarget final : public UpdateTarget {
@@ -59,6 +62,7 @@ class DaemonUpdateTarget final : public UpdateTarget {
   std::string tunnel_note_;  // the last tunnel change, for describe()
   // The identity service's trust files in force (identity.ca / identity.crl or a bundle's).
   std::string identity_ca_, identity_crl_;
+  std::string baseline_file_;  // the bundle baseline in force ("" = learned on the gateway)
 };
 
 }  // namespace fg::update

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <random>
+
+#include <unistd.h>
 
 #include "protocols/common/json_writer.hpp"
 #include "rules/anomaly/anomaly_events.hpp"
@@ -28,11 +31,50 @@ RateLimits request_limits(const RateSettings& r, std::uint32_t fixed) {
   return l;
 }
 
+// The kind's message with its {0}/{1} arguments filled in, for the quarantine's reason.
+std::string describe(const proto::AnomalyKind& k, std::int64_t a0, std::int64_t a1) {
+  std::string out;
+  const std::string_view m = k.message;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '{' && i + 2 < m.size() && m[i + 2] == '}' && (m[i + 1] == '0' || m[i + 1] == '1')) {
+      out += std::to_string(m[i + 1] == '0' ? a0 : a1);
+      i += 2;
+    } else {
+      out += m[i];
+    }
+  }
+  return out;
+}
+
+std::string utc_text(std::uint64_t ns) {
+  const auto t = static_cast<std::time_t>(ns / kSecondNs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 }  // namespace
 
 AnomalyEngine::AnomalyEngine(AnomalySettings s, EventFn on_event, NoteFn on_note)
     : s_(std::move(s)), on_event_(std::move(on_event)), on_note_(std::move(on_note)), devices_(ip_less) {
   mode_ = s_.baseline.mode;
+}
+
+void AnomalyEngine::apply_settings(const AnomalySettings& next) {
+  const BaselineSettings kept = s_.baseline;
+  const std::uint64_t window_ns = s_.clustering.window_ns;
+  s_ = next;
+  s_.baseline.mode = kept.mode;
+  s_.baseline.mode_set = kept.mode_set;
+  s_.baseline.state_dir = kept.state_dir;
+  s_.clustering.window_ns = window_ns;
+  // Clustering switched off: the open windows are dropped rather than closed half-way later.
+  if (!s_.clustering.enabled)
+    for (auto& [k, ps] : pair_state_) ps.window_open = false;
+  // The quarantine table carries baseline.action: the daemon publishes it again.
+  ++quarantine_version_;
 }
 
 void AnomalyEngine::note(const std::string& name, const std::string& severity, const std::string& detail,
@@ -114,25 +156,38 @@ void AnomalyEngine::enforce_baseline(const Observation& o, const dp::AuditEntry&
   // this client to this server is cut off in the workers.
   const QuarantineEntry q{o.client, o.server, o.server_port};
   if (quarantined_.count(q) || quarantined_.size() >= Quarantine::kMaxPairs) return;
-  quarantined_.insert(q);
-  ++quarantine_version_;
+  const Violation& why = found.front();
+  QuarantineReason& r = quarantined_[q];
+  r.event = std::string(why.kind->name);
+  r.detail = describe(*why.kind, why.arg0, why.arg1);
+  r.action = std::string(dp::action_name(s_.baseline.action));
+  r.since_ns = o.ts_ns;
   ++stats_.quarantined;
+  quarantine_changed();
   std::string fields;
   proto::JsonWriter w(fields);
   w.begin_object().field("src_ip", format_ip_text(o.client)).field("dst_ip", format_ip_text(o.server));
   w.field("dst_port", static_cast<unsigned>(o.server_port)).field("action", dp::action_name(s_.baseline.action));
-  w.field("because", found.front().kind->name).end_object();
+  w.field("because", why.kind->name).end_object();
   note("baseline.quarantined", "high",
        format_ip_text(o.client) + " -> " + format_ip_text(o.server) + ":" + std::to_string(o.server_port) +
            " cut off (" + std::string(dp::action_name(s_.baseline.action)) + ") after " +
-           std::string(found.front().kind->name) + "; `fieldguardctl baseline release` lifts it",
+           std::string(why.kind->name) + "; `fieldguardctl baseline release` lifts it",
        fields.substr(1, fields.size() - 2));
+}
+
+void AnomalyEngine::quarantine_changed() {
+  ++quarantine_version_;
+  // Saved at once: the quarantine is a security decision and must outlive a restart.
+  std::string error;
+  if (!save_quarantine(error)) note("baseline.save_failed", "high", error);
 }
 
 Quarantine AnomalyEngine::quarantine() const {
   Quarantine q;
   q.action = s_.baseline.action;
-  q.pairs.assign(quarantined_.begin(), quarantined_.end());
+  q.pairs.reserve(quarantined_.size());
+  for (const auto& [entry, reason] : quarantined_) q.pairs.push_back(entry);
   q.seal();
   return q;
 }
@@ -142,7 +197,7 @@ bool AnomalyEngine::release(std::string& json, std::string& error) {
   const std::size_t n = quarantined_.size();
   if (n > 0) {
     quarantined_.clear();
-    ++quarantine_version_;
+    quarantine_changed();
     note("baseline.released", "info", std::to_string(n) + " quarantined pair(s) released");
   }
   json = show_json();
@@ -275,11 +330,16 @@ bool AnomalyEngine::learn_start(std::string& json, std::string& error) {
   training_.clear();
   if (!quarantined_.empty()) {
     quarantined_.clear();
-    ++quarantine_version_;
+    quarantine_changed();
   }
   training_seen_ = 0;
   for (auto& [k, ps] : pair_state_) ps.window_open = false;
   mode_ = Mode::Learn;
+  // Learning here replaces a bundle's baseline: from now on the learned one is the local one.
+  if (!from_bundle_.empty()) {
+    from_bundle_.clear();
+    ::unlink(local_path().c_str());
+  }
   std::string err;
   if (!save(err)) note("baseline.save_failed", "high", err);
   note("baseline.learn_started", "info", "baseline learning started (previous baseline discarded)");
@@ -332,6 +392,7 @@ std::string AnomalyEngine::show_json() const {
   proto::JsonWriter w(out);
   w.begin_object();
   w.field("mode", mode_name(mode_)).field("state_dir", s_.baseline.state_dir);
+  if (!from_bundle_.empty()) w.field("from_bundle", from_bundle_);
   w.field("pairs", static_cast<std::uint64_t>(baseline_.pairs().size()));
   w.field("requests_learned", baseline_.requests());
   w.field("training_windows", static_cast<std::uint64_t>(training_.size()));
@@ -344,9 +405,10 @@ std::string AnomalyEngine::show_json() const {
   w.field("rate", stats_.rate_events).field("behaviour", stats_.behaviour_events);
   w.end_object();
   w.key("quarantined").begin_array();
-  for (const auto& q : quarantined_) {
+  for (const auto& [q, why] : quarantined_) {
     w.begin_object().field("client", format_ip_text(q.client)).field("server", format_ip_text(q.server));
-    w.field("port", static_cast<unsigned>(q.port)).end_object();
+    w.field("port", static_cast<unsigned>(q.port)).field("because", why.event).field("detail", why.detail);
+    w.field("action", why.action).field("since_ns", why.since_ns).field("since", utc_text(why.since_ns)).end_object();
   }
   w.end_array();
   w.key("pair_list").begin_array();

@@ -45,6 +45,28 @@ struct EngineStats {
   std::uint64_t save_failures = 0;
 };
 
+// Why a pair is quarantined, kept with it (saved, shown by `baseline show`).
+struct QuarantineReason {
+  std::string event;          // the baseline event that cut it off, e.g. baseline.new_function
+  std::string detail;         // that event's arguments, e.g. "function 8"
+  std::string action;         // baseline.action when it was cut off
+  std::uint64_t since_ns = 0;  // the offending request's time (record time base)
+};
+
+// A learned-state file (baseline.yaml, or a bundle's `baseline` role) read but not yet in
+// force: parse_state() checks a whole file before anything is replaced.
+struct LearnedState {
+  Mode mode = Mode::Off;
+  BaselineModel baseline;
+  BehaviourModel behaviour;
+  std::string from_bundle;  // the bundle file this state came from ("" = learned here)
+};
+
+struct StateError {
+  int line = 0, column = 0;  // 1-based; 0 when the file as a whole is wrong
+  std::string message;
+};
+
 class AnomalyEngine {
  public:
   using EventFn = std::function<void(const dp::EventEntry&)>;
@@ -57,8 +79,32 @@ class AnomalyEngine {
   bool load(std::string& error);
   // The state file's text (`path` names it in errors); the parsing half of load(), fuzzed.
   bool load_text(const std::string& text, const std::string& path, std::string& error);
+  // Reads a state file's text without touching any engine (any thread).
+  static bool parse_state(const std::string& text, LearnedState& out, StateError& error);
+  // parse_state on a file of at most `max_bytes`; `error` is FILE:LINE:COL: error: ...
+  static bool read_state_file(const std::string& path, std::uint64_t max_bytes, LearnedState& out, std::string& error);
+  // An update bundle's baseline (docs/UPDATE.md): `bundle_file` is the bundle's state file,
+  // already read into `state`; it replaces the baseline and behaviour model whole, and the
+  // mode becomes the file's unless the config sets baseline.mode. The state learned here
+  // before the first bundle baseline is kept aside (baseline.local.yaml) and comes back when
+  // a bundle without a baseline (or none) is in force again: call with `state` null then.
+  // Saved at once. False with `error` when the state cannot be saved or restored.
+  bool use_bundle_baseline(const std::string& bundle_file, const LearnedState* state, std::string& error);
+  [[nodiscard]] const std::string& bundle_baseline() const noexcept { return from_bundle_; }
   // Writes the state atomically (temp file, fsync, rename, fsync of the directory).
   bool save(std::string& error);
+  // The quarantined pairs (state_dir/quarantine.yaml), saved the same way on every change so
+  // that a restart does not lift them. load_quarantine: false with FILE:LINE:COL in `error`
+  // when the file exists but cannot be read (no pair is restored then).
+  bool load_quarantine(std::string& error);
+  bool load_quarantine_text(const std::string& text, const std::string& path, std::string& error);
+  bool save_quarantine(std::string& error);
+
+  // Settings re-read by a rules reload: actions, thresholds, hold-off and clustering
+  // parameters take effect from the next record. The mode, state_dir and the window length
+  // stay as they are (the mode is driven by `fieldguardctl baseline`; the caller refuses a
+  // new state_dir or window, see AnomalyService::prepare).
+  void apply_settings(const AnomalySettings& next);
 
   void on_audit(const dp::AuditEntry& e);
   // Closes windows that ended before `now_ns` (record time base) and checkpoints learn mode.
@@ -86,6 +132,7 @@ class AnomalyEngine {
   // daemon publishes a new table for the workers then).
   [[nodiscard]] Quarantine quarantine() const;
   [[nodiscard]] std::uint64_t quarantine_version() const noexcept { return quarantine_version_; }
+  [[nodiscard]] const std::map<QuarantineEntry, QuarantineReason>& quarantined() const noexcept { return quarantined_; }
 
  private:
   struct PairState {
@@ -109,6 +156,11 @@ class AnomalyEngine {
   bool load_windows(std::string& error);
   std::string state_path() const;
   std::string windows_path() const;
+  std::string quarantine_path() const;
+  std::string local_path() const;
+  std::string state_text() const;
+  void adopt(LearnedState&& st);
+  void quarantine_changed();
 
   AnomalySettings s_;
   EventFn on_event_;
@@ -123,8 +175,9 @@ class AnomalyEngine {
   std::uint64_t last_tick_ns_ = 0;
   std::uint64_t last_save_ns_ = 0;        // steady clock of the last checkpoint
   std::uint64_t learn_started_ns_ = 0;
-  std::set<QuarantineEntry> quarantined_;
+  std::map<QuarantineEntry, QuarantineReason> quarantined_;
   std::uint64_t quarantine_version_ = 0;
+  std::string from_bundle_;  // the bundle file whose baseline is in force ("" = learned here)
   EngineStats stats_{};
 };
 

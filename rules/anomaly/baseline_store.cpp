@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rules/anomaly/anomaly_engine.hpp"
 #include "rules/anomaly/atomic_file.hpp"
@@ -55,13 +56,16 @@ bool file_exists(const std::string& p) {
 std::string AnomalyEngine::state_path() const { return s_.baseline.state_dir + "/baseline.yaml"; }
 std::string AnomalyEngine::windows_path() const { return s_.baseline.state_dir + "/behaviour_windows.tsv"; }
 
-bool AnomalyEngine::save(std::string& error) {
+std::string AnomalyEngine::local_path() const { return s_.baseline.state_dir + "/baseline.local.yaml"; }
+
+std::string AnomalyEngine::state_text() const {
   YAML::Emitter out;
   out << YAML::Comment("fieldguard learned state: written by fieldguardd, not meant for editing "
                        "(use `fieldguardctl baseline export` for a rule file)");
   out << YAML::BeginMap;
   out << YAML::Key << "version" << YAML::Value << kStateVersion;
   out << YAML::Key << "mode" << YAML::Value << mode_name(mode_);
+  if (!from_bundle_.empty()) out << YAML::Key << "from_bundle" << YAML::Value << from_bundle_;
   out << YAML::Key << "pairs" << YAML::Value << YAML::BeginSeq;
   for (const auto& [k, p] : baseline_.pairs()) {
     out << YAML::BeginMap;
@@ -106,13 +110,16 @@ bool AnomalyEngine::save(std::string& error) {
   emit_seq(out, "silhouettes", behaviour_.silhouettes_);
   out << YAML::EndMap;
   out << YAML::EndMap;
-  if (!out.good()) {
-    error = "cannot encode the state: " + out.GetLastError();
+  return out.good() ? std::string(out.c_str()) + "\n" : std::string();
+}
+
+bool AnomalyEngine::save(std::string& error) {
+  const std::string text = state_text();
+  if (text.empty()) {
+    error = "cannot encode the state";
     ++stats_.save_failures;
     return false;
   }
-  std::string text = out.c_str();
-  text += "\n";
   if (!write_file_atomically(state_path(), text, error)) {
     ++stats_.save_failures;
     return false;
@@ -150,16 +157,18 @@ bool AnomalyEngine::load(std::string& error) {
   return load_text(text.str(), path, error) && load_windows(error);
 }
 
-bool AnomalyEngine::load_text(const std::string& text, const std::string& path, std::string& error) {
-  BaselineModel base;
-  BehaviourModel beh;
-  Mode mode = Mode::Off;
+bool AnomalyEngine::parse_state(const std::string& text, LearnedState& out, StateError& error) {
+  LearnedState st;
+  BaselineModel& base = st.baseline;
+  BehaviourModel& beh = st.behaviour;
   try {
     const YAML::Node root = YAML::Load(text);
     if (!root.IsMap() || root["version"].as<int>(0) != kStateVersion)
       throw YAML::Exception(root.Mark(), "not a version " + std::to_string(kStateVersion) + " state file");
     const std::string m = root["mode"].as<std::string>("off");
-    mode = m == "learn" ? Mode::Learn : m == "enforce" ? Mode::Enforce : Mode::Off;
+    if (m != "off" && m != "learn" && m != "enforce") throw YAML::Exception(root["mode"].Mark(), "mode: expected off, learn or enforce");
+    st.mode = m == "learn" ? Mode::Learn : m == "enforce" ? Mode::Enforce : Mode::Off;
+    st.from_bundle = root["from_bundle"].as<std::string>("");
     for (const auto& pn : root["pairs"]) {
       PairKey k;
       if (!parse_ip_text(pn["client"].as<std::string>(), k.client) || !parse_ip_text(pn["server"].as<std::string>(), k.server))
@@ -203,13 +212,109 @@ bool AnomalyEngine::load_text(const std::string& text, const std::string& path, 
       for (const auto& s : b["silhouettes"]) beh.silhouettes_.push_back(s.as<double>());
     }
   } catch (const YAML::Exception& e) {
-    error = path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-            ": error: unreadable learned state: " + e.msg + " (starting with an empty baseline)";
+    error.line = e.mark.line + 1;
+    error.column = e.mark.column + 1;
+    error.message = e.msg;
     return false;
   }
-  baseline_ = std::move(base);
-  behaviour_ = std::move(beh);
-  if (!s_.baseline.mode_set) mode_ = mode;
+  out = std::move(st);
+  return true;
+}
+
+bool AnomalyEngine::read_state_file(const std::string& path, std::uint64_t max_bytes, LearnedState& out,
+                                    std::string& error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = path + ":0:0: error: cannot open the learned state";
+    return false;
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    error = path + ":0:0: error: learned state larger than " + std::to_string(max_bytes) + " bytes";
+    return false;
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  StateError e;
+  if (!in) e.message = "cannot read the learned state";
+  if (!in || !parse_state(text.str(), out, e)) {
+    error = path + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) + ": error: " + e.message;
+    return false;
+  }
+  return true;
+}
+
+bool AnomalyEngine::load_text(const std::string& text, const std::string& path, std::string& error) {
+  LearnedState st;
+  StateError e;
+  if (!parse_state(text, st, e)) {
+    error = path + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) +
+            ": error: unreadable learned state: " + e.message + " (starting with an empty baseline)";
+    return false;
+  }
+  baseline_ = std::move(st.baseline);
+  behaviour_ = std::move(st.behaviour);
+  from_bundle_ = std::move(st.from_bundle);
+  if (!s_.baseline.mode_set) mode_ = st.mode;
+  return true;
+}
+
+void AnomalyEngine::adopt(LearnedState&& st) {
+  baseline_ = std::move(st.baseline);
+  behaviour_ = std::move(st.behaviour);
+  if (!s_.baseline.mode_set) mode_ = st.mode;
+  // Windows learned against the old baseline say nothing about the new one.
+  training_.clear();
+  training_seen_ = 0;
+  for (auto& [k, ps] : pair_state_) {
+    ps.window_open = false;
+    ps.last_event_ns.clear();
+  }
+}
+
+bool AnomalyEngine::use_bundle_baseline(const std::string& bundle_file, const LearnedState* state, std::string& error) {
+  if (state != nullptr && bundle_file == from_bundle_) return true;  // bundle files never change
+  if (state != nullptr) {
+    // The first bundle baseline: what was learned here is kept aside, to come back when no
+    // bundle carries a baseline any more (a rollback past the first one).
+    if (from_bundle_.empty()) {
+      const std::string local = state_text();
+      if (local.empty() || !write_file_atomically(local_path(), local, error)) {
+        if (error.empty()) error = "cannot encode the state";
+        error = "the learned baseline could not be kept aside, the bundle's is not used: " + error;
+        return false;
+      }
+    }
+    LearnedState st = *state;
+    adopt(std::move(st));
+    from_bundle_ = bundle_file;
+    note("baseline.bundle_applied", "info",
+         "baseline from " + bundle_file + " in force: " + std::to_string(baseline_.pairs().size()) + " pairs, " +
+             std::to_string(behaviour_.centroids_.size()) + " behaviour clusters, mode " + mode_name(mode_));
+  } else {
+    if (from_bundle_.empty()) return true;  // the learned state is in force already
+    LearnedState st;
+    const std::string path = local_path();
+    if (file_exists(path)) {
+      std::ifstream in(path);
+      std::stringstream text;
+      text << in.rdbuf();
+      StateError e;
+      if (!in || !parse_state(text.str(), st, e)) {
+        error = path + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) +
+                ": error: the baseline kept aside cannot be read: " + (e.message.empty() ? "unreadable" : e.message);
+        return false;
+      }
+    }
+    const std::string was = from_bundle_;
+    adopt(std::move(st));
+    from_bundle_.clear();
+    note("baseline.bundle_reverted", "info",
+         "baseline from " + was + " no longer in force: the baseline learned here is back (" +
+             std::to_string(baseline_.pairs().size()) + " pairs, mode " + mode_name(mode_) + ")");
+  }
+  if (!save(error)) return false;
+  if (from_bundle_.empty()) ::unlink(local_path().c_str());
   return true;
 }
 

@@ -48,6 +48,16 @@ GuardConfig make_guard_config(const AnomalySettings& s) {
   return g;
 }
 
+void DataplaneGuard::adopt(const GuardConfig& next) noexcept {
+  cfg_.conformance = next.conformance;
+  cfg_.conformance_count = next.conformance_count;
+  cfg_.rates = next.rates;
+  cfg_.syn = next.syn;
+  cfg_.connections = next.connections;
+  cfg_.rate_action = next.rate_action;
+  cfg_.version = next.version;
+}
+
 dp::Action DataplaneGuard::action_for(const proto::AnomalyKind* k, bool& known) const noexcept {
   const auto* begin = cfg_.conformance.data();
   const auto* end = begin + cfg_.conformance_count;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -16,6 +17,11 @@
 #include "rules/anomaly/rate_window.hpp"
 
 namespace fg::anomaly {
+
+struct GuardConfig;
+// Where a reload publishes the settings every worker adopts at its next burst (the control
+// thread's Snapshot<GuardConfig> writes it; acquire/release as in Snapshot<T>).
+using GuardConfigSlot = std::atomic<const GuardConfig*>;
 
 // The worker's part of AnomalySettings, resolved to kind pointers (make_guard_config).
 struct GuardConfig {
@@ -33,6 +39,10 @@ struct GuardConfig {
   // Pairs cut off by enforce mode; one slot shared by every copy of this config (and so by
   // every worker), filled by the control thread.
   std::shared_ptr<QuarantineSlot> quarantine = std::make_shared<QuarantineSlot>(nullptr);
+  // Settings a `rules reload` put in force after the workers started (null: none yet), and
+  // the version of these: a worker copies a published config whose version differs.
+  std::shared_ptr<GuardConfigSlot> live = std::make_shared<GuardConfigSlot>(nullptr);
+  std::uint64_t version = 0;
 };
 
 // Every conformance kind of the catalogue with its action (override or default). Overrides
@@ -56,9 +66,13 @@ class DataplaneGuard final : public dp::RecordOutput {
 
   DataplaneGuard(const GuardConfig& cfg, dp::RecordOutput& next) noexcept : cfg_(cfg), next_(next) {}
 
-  // Once per burst: the quarantine table in force (one acquire load).
+  // Once per burst: the quarantine table in force (one acquire load), and the settings a
+  // reload published (one acquire load; copied into this worker's own config when they are
+  // new, so that no pointer into them is held past the burst).
   void begin_burst() noexcept {
     quarantine_ = cfg_.quarantine ? cfg_.quarantine->load(std::memory_order_acquire) : nullptr;
+    const GuardConfig* live = cfg_.live ? cfg_.live->load(std::memory_order_acquire) : nullptr;
+    if (live != nullptr && live->version != cfg_.version) adopt(*live);
   }
 
   void audit(const dp::AuditEntry& e) noexcept override;
@@ -77,6 +91,8 @@ class DataplaneGuard final : public dp::RecordOutput {
     bool used = false;
     RateWindow w{};
   };
+  // Takes the actions and thresholds of `next` (not its slots): a fixed-size copy, no allocation.
+  void adopt(const GuardConfig& next) noexcept;
   dp::Action action_for(const proto::AnomalyKind* k, bool& known) const noexcept;
   // Counts one hit for `addr`; true when this hit is over the threshold (`count`/`limit`
   // say by how much), `first` when it is the first such hit of the window.

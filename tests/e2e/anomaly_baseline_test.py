@@ -13,6 +13,14 @@ dataplane (net_af_packet on veths between network namespaces), and keep it acros
    the baseline event again.
 4. That event quarantined the pair: the client cannot reach the server until
    `fieldguardctl baseline release`.
+5. The quarantine survives a restart: fieldguardd is stopped and started again while the pair
+   is quarantined; the client's polling is still dropped and `baseline show` gives the reason.
+   `baseline release` lets it through; after a further restart it is still released.
+6. That last daemon runs a permissive rule file whose `anomaly:` says nothing: a malformed
+   Modbus PDU (reserved function 0x30) is answered (conformance alert). `rules reload` of a
+   file whose `anomaly:` sets modbus.illegal_function to block makes the next one unanswered
+   without a restart; a reload of a file with a bad `anomaly:` section (and other rules) is
+   refused with FILE:LINE:COL and both the old rules and the block stay.
 Everything created here is removed, even on failure.
 """
 import json
@@ -68,6 +76,19 @@ except Exception as e:  # pymodbus raises on a timeout in some versions
 c.close()
 print("answered" if ok else "no answer", r)
 sys.exit(0 if ok else 1)
+"""
+
+
+MALFORMED = r"""
+import socket, sys
+s = socket.create_connection((sys.argv[1], 502), timeout=2)
+s.sendall(bytes([0, 7, 0, 0, 0, 4, 1, 0x30, 0, 0]))  # unit 1, function 0x30: reserved
+try:
+    data = s.recv(64)
+except (socket.timeout, ConnectionResetError) as e:
+    data, err = b"", e
+print("answered " + data.hex() if data else "no answer")
+sys.exit(0 if data else 1)
 """
 
 
@@ -137,6 +158,18 @@ def poll(t, seconds):
     if r.returncode != 0:
         fail("polling through fieldguardd failed: " + r.stdout + r.stderr)
     print("normal polling:", r.stdout.strip())
+
+
+def malformed_answered(t):
+    r = t.ns(t.field, "/usr/bin/python3", "-c", MALFORMED, t.plant_ip, check=False)
+    print("malformed PDU (function 0x30):", r.stdout.strip())
+    return r.returncode == 0
+
+
+def polls_fail(t):
+    r = t.ns(t.field, "/usr/bin/python3", "-c", POLL, t.plant_ip, "1", check=False)
+    print("polling:", r.returncode, r.stdout.strip())
+    return r.returncode != 0
 
 
 def odd_read(t):
@@ -209,16 +242,71 @@ def main():
 
             # 4. baseline.action drop: the pair that stepped outside is cut off until released.
             wait_for(lambda: "baseline.quarantined" in d2.names(), 5, "baseline.quarantined")
-            r = t.ns(t.field, "/usr/bin/python3", "-c", POLL, t.plant_ip, "1", check=False)
-            print("polling while quarantined:", r.returncode, r.stdout.strip())
-            if r.returncode == 0:
+            if not polls_fail(t):
                 fail("the quarantined client still reaches the server")
             show = json.loads(d2.ctl("--json", "baseline", "show").stdout)["data"]
             if not show["quarantined"]:
                 fail(f"baseline show lists no quarantined pair: {show}")
-            d2.ctl("baseline", "release")
-            time.sleep(0.5)
-            poll(t, 2)
+            if not os.path.exists(os.path.join(state, "quarantine.yaml")):
+                fail("the quarantine was not saved under the state directory")
+            d2.stop()
+
+            # 5. The quarantine survives a restart; a release survives the next one.
+            d3 = Daemon(t, work, "restart", config_text(t, state, exported, action="drop"))
+            daemons.append(d3)
+            show = json.loads(d3.ctl("--json", "baseline", "show").stdout)["data"]
+            q = [p for p in show["quarantined"] if p["client"] == t.field_ip and p["server"] == t.plant_ip]
+            if not q or q[0]["because"] != "baseline.address_out_of_range" or not q[0]["since"]:
+                fail(f"the quarantine (with its reason) did not survive the restart: {show}")
+            human = d3.ctl("baseline", "show").stdout
+            if "quarantined" not in human or "since" not in human or "baseline.address_out_of_range" not in human:
+                fail(f"baseline show does not say why and since when the pair is quarantined: {human}")
+            if "baseline.quarantine_restored" not in d3.names():
+                fail(f"no baseline.quarantine_restored event: {d3.names()}")
+            if not polls_fail(t):
+                fail("after the restart the quarantined client reaches the server again")
+            d3.ctl("baseline", "release")
+            time.sleep(0.3)
+            poll(t, 1)
+            d3.stop()
+            permissive = os.path.join(work, "permissive.yaml")
+            with open(permissive, "w") as f:
+                f.write("default_action: allow\nrules: []\n")
+            d4 = Daemon(t, work, "reload", config_text(t, state, permissive, action="alert"))
+            daemons.append(d4)
+            show = json.loads(d4.ctl("--json", "baseline", "show").stdout)["data"]
+            if show["quarantined"]:
+                fail(f"a released quarantine came back after a restart: {show}")
+            poll(t, 1)
+
+            # 6. rules reload changes a conformance action live; a bad anomaly: keeps the old.
+            if not malformed_answered(t):
+                fail("with conformance alert the malformed PDU must reach the server and be answered")
+            blocking = os.path.join(work, "blocking.yaml")
+            with open(blocking, "w") as f:
+                f.write("default_action: allow\nrules: []\nanomaly:\n"
+                        "  conformance: {overrides: {modbus.illegal_function: block}}\n")
+            d4.ctl("rules", "reload", blocking)
+            if malformed_answered(t):
+                fail("after the reload (illegal_function: block) the malformed PDU was still answered")
+            acts = [json.loads(line) for line in open(d4.events)]
+            acts = [e.get("action") for e in acts if e.get("name") == "modbus.illegal_function"]
+            print("modbus.illegal_function actions:", acts)
+            if acts[:1] != ["alert"] or acts[-1:] != ["block"]:
+                fail(f"expected the event's action to go from alert to block: {acts}")
+            poll(t, 1)  # well-formed traffic is not affected
+            bad = os.path.join(work, "bad-anomaly.yaml")
+            with open(bad, "w") as f:
+                f.write("default_action: drop\nrules: []\nanomaly:\n  conformance: {default: dorp}\n")
+            r = d4.ctl("rules", "reload", bad, check=False)
+            if r.returncode == 0 or "bad-anomaly.yaml:4:26: error: anomaly.conformance.default" not in r.stderr + r.stdout:
+                fail(f"the bad anomaly section was not refused with its position: {r.stdout} {r.stderr}")
+            poll(t, 1)  # the old rules (default allow) still run, not the refused file's drop
+            if malformed_answered(t):
+                fail("the refused reload lifted the block of the malformed PDU")
+            kinds = [json.loads(line).get("event", "") for line in open(d4.events)]
+            if "rules.reload_refused" not in kinds or "anomaly.settings_applied" not in d4.names():
+                fail(f"expected anomaly.settings_applied and rules.reload_refused events: {kinds} {d4.names()}")
         finally:
             for dm in daemons:
                 dm.stop()
@@ -229,7 +317,8 @@ def main():
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     p.kill()
-    print(f"PASS: learn -> export -> rules -> enforce through DPDK, state kept across a restart ({work})")
+    print(f"PASS: learn -> export -> rules -> enforce through DPDK, state and quarantine kept across restarts, "
+          f"anomaly settings applied by rules reload ({work})")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,11 @@ required by `ssl_verify_client on`, a test CA), through fieldguardd's DPDK datap
 3. A bundle that cuts all IP traffic fails the health check and is rolled back automatically.
 4. Console key rotation: a bundle signed by the old key adds a new key, the next (signed by
    the new key) revokes the old one; a bundle signed by the old key is then refused.
-5. The console receives a report (HTTP POST) for every outcome.
+5. A bundle whose `baseline` (a learned-state file) is malformed is refused (invalid_content)
+   and the anomaly engine keeps its state; a bundle with a good one puts it in force in
+   enforce mode: the learned reads pass quietly, a read of register 500 raises
+   baseline.address_out_of_range and (baseline.action: drop in the config) quarantines the pair.
+6. The console receives a report (HTTP POST) for every outcome.
 """
 import json
 import os
@@ -90,6 +94,21 @@ if not c.connect():
 try:
     r = c.write_register(20, 20, slave=1)
     print("written" if not r.isError() else "error")
+except Exception as e:
+    print("failed", type(e).__name__)
+c.close()
+"""
+
+# A read outside what the bundle's baseline learned (registers 10-17).
+ODD_READ = r"""
+import sys
+from pymodbus.client import ModbusTcpClient
+c = ModbusTcpClient(sys.argv[1], port=502, timeout=2, retries=0)
+if not c.connect():
+    print("connect failed"); sys.exit(0)
+try:
+    r = c.read_holding_registers(500, 4, slave=1)
+    print("answered" if not r.isError() else "error")
 except Exception as e:
     print("failed", type(e).__name__)
 c.close()
@@ -227,6 +246,8 @@ dataplane:
       north: plant
 acl:
   default: allow
+anomaly:
+  baseline: {{state_dir: {work}/anomaly, action: drop, event_holdoff: 1s}}
 update:
   state_dir: {work}/state
   gateway_id: gw-1
@@ -377,6 +398,55 @@ update:
             if r.returncode != 1 or last["reason"] != "unknown_key":
                 fail(f"a bundle signed by the revoked key was not refused: {last}")
             print("key rotation: bundle 8 (old key, adds new) and 9 (new key, revokes old) applied; old key refused")
+
+            # 5. A bundle's baseline: a malformed one refuses the bundle, a good one is enforced.
+            def baseline_show():
+                r = ctl("--json", "baseline", "show")
+                if r.returncode != 0:
+                    fail("baseline show: " + r.stderr)
+                return json.loads(r.stdout)["data"]
+
+            state_dir = f"{work}/v12"
+            os.makedirs(state_dir, exist_ok=True)
+            learned = f"{state_dir}/baseline.yaml"
+            with open(learned, "w") as f:
+                f.write(f"version: 1\nmode: enforce\npairs:\n  - client: {t.field_ip}\n    server: {t.plant_ip}\n"
+                        "    port: 502\n    proto: modbus\n    requests: 600\n    max_rate: 100\n    units: [1]\n"
+                        "    functions:\n      - {code: 3, count: 600, ranges: [[10, 17]]}\n")
+            broken = f"{work}/v11-baseline.yaml"
+            with open(broken, "w") as f:
+                f.write("version: 1\nmode: enforce\npairs:\n  - {client: 198.18.0.1, server: nowhere, port: 502, "
+                        "proto: modbus, requests: 1}\n")
+            publish(sign("b11.fgb", 11, [("rules", reset_5020), ("baseline", broken)], key="console2", extra=gw1))
+            r = ctl("--json", "update", "check-now")
+            last = json.loads(r.stdout.strip().splitlines()[-1])["data"]["last"]
+            print(f"malformed baseline bundle 11 -> exit {r.returncode}, {last['outcome']} ({last['reason']}): {last['detail']}")
+            if r.returncode != 1 or last["reason"] != "invalid_content" or "v11-baseline.yaml:4:5" not in last["detail"]:
+                fail(f"the malformed baseline was not refused as invalid_content with its position: {last}")
+            show = baseline_show()
+            if status()["current_version"] != 9 or show["mode"] != "off" or show["pairs"] != 0:
+                fail(f"a refused baseline bundle changed the running state: {show}")
+            publish(sign("b12.fgb", 12, [("rules", reset_5020), ("baseline", learned)], key="console2", extra=gw1))
+            r = ctl("update", "check-now")
+            if r.returncode != 0 or status()["current_version"] != 12:
+                fail(f"the baseline bundle 12 was not applied: {r.stdout} {r.stderr}")
+            show = baseline_show()
+            print("baseline after bundle 12:", {k: show.get(k) for k in ("mode", "pairs", "from_bundle")})
+            if show["mode"] != "enforce" or show["pairs"] != 1 or "/bundles/12/" not in show.get("from_bundle", ""):
+                fail(f"bundle 12's baseline is not in force: {show}")
+            ok_reads, bad_reads = map(int, t.ns(t.field, "/usr/bin/python3", "-c", MODBUS_READS, t.plant_ip, "1.0",
+                                                check=False).stdout.split())
+            if bad_reads or ok_reads < 10:
+                fail(f"reads the bundle's baseline learned were disturbed: {ok_reads} ok, {bad_reads} failed")
+            print("odd read under bundle 12's baseline:",
+                  t.ns(t.field, "/usr/bin/python3", "-c", ODD_READ, t.plant_ip, check=False).stdout.strip())
+            wait_for(lambda: any(json.loads(line).get("name") == "baseline.address_out_of_range" for line in open(events)),
+                     5, "baseline.address_out_of_range under the bundle's baseline")
+            wait_for(lambda: baseline_show()["quarantined"], 5, "the pair quarantined under the bundle's baseline")
+            after = t.ns(t.field, "/usr/bin/python3", "-c", ODD_READ, t.plant_ip, check=False).stdout.strip()
+            if after != "connect failed":
+                fail(f"the quarantined client still reaches the server: {after}")
+            print("bundle 12's baseline enforced: the odd read raised baseline.address_out_of_range, pair quarantined")
         finally:
             for p in reversed(procs):
                 if p.poll() is None:
@@ -404,7 +474,8 @@ update:
     if not {"applied", "refused", "rolled_back"} <= outcomes:
         fail(f"the console did not receive every outcome: {outcomes}")
     print(f"PASS: bundle applied under traffic without loss, {len(refusals) + 1} refusals, rollback on a failed "
-          f"health check, key rotation; {len(evs)} update events, {len(reports)} reports at the console")
+          f"health check, key rotation, a bundle's baseline refused when malformed and enforced when good; "
+          f"{len(evs)} update events, {len(reports)} reports at the console")
 
 
 if __name__ == "__main__":

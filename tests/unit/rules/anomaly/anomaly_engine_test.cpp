@@ -2,6 +2,8 @@
 // firing on their attacks and quiet on normal traffic.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "rules/anomaly/anomaly_engine.hpp"
 #include "tests/unit/rules/anomaly/anomaly_test_support.hpp"
 
@@ -135,4 +137,89 @@ TEST_CASE("enforce mode with action drop quarantines the pair that stepped outsi
   REQUIRE(r.engine.release(json, error));
   CHECK(r.engine.quarantine().pairs.empty());
   CHECK(r.count("baseline.released") == 1);
+}
+
+TEST_CASE("a quarantine survives a restart with its reason, and a release survives the next one") {
+  AnomalySettings s = settings();
+  s.baseline.action = dp::Action::Block;
+  std::string json, error;
+  {
+    Run r(s);
+    REQUIRE(r.engine.learn_start(json, error));
+    poll(r.engine, 1000, 600, 9);
+    REQUIRE(r.engine.enforce(json, error));
+    r.engine.on_audit(modbus_request(10, 101, 2100 * kSec, 1, 8, 0, 1));
+    REQUIRE(r.engine.quarantined().size() == 1);
+  }
+  {
+    Run r(s);  // the restarted daemon
+    REQUIRE(r.engine.load(error));
+    CHECK(r.engine.quarantine().pairs.empty());  // not yet: the quarantine is its own file
+    const std::uint64_t v0 = r.engine.quarantine_version();
+    REQUIRE(r.engine.load_quarantine(error));
+    CHECK(r.engine.quarantine_version() != v0);  // the daemon publishes it for the workers
+    const Quarantine q = r.engine.quarantine();
+    REQUIRE(q.pairs.size() == 1);
+    CHECK(q.action == dp::Action::Block);
+    CHECK(q.contains(ip(10), ip(101), 502));
+    const QuarantineReason& why = r.engine.quarantined().begin()->second;
+    CHECK(why.event == "baseline.new_function");
+    CHECK(why.detail.find("function/service 8 never seen") == 0);
+    CHECK(why.action == "block");
+    CHECK(why.since_ns == 2100 * kSec);
+    const std::string show = r.engine.show_json();
+    CHECK(show.find("\"because\":\"baseline.new_function\"") != std::string::npos);
+    CHECK(show.find("\"since\":\"1970-01-01T00:35:00Z\"") != std::string::npos);
+    REQUIRE(r.engine.release(json, error));
+  }
+  Run r(s);
+  REQUIRE(r.engine.load_quarantine(error));
+  CHECK(r.engine.quarantined().empty());
+  CHECK(r.engine.quarantine().pairs.empty());
+}
+
+TEST_CASE("a damaged quarantine file is an error naming FILE:LINE:COL and restores nothing") {
+  AnomalySettings s = settings();
+  Run r(s);
+  std::string error;
+  CHECK_FALSE(r.engine.load_quarantine_text("version: 1\npairs:\n  - {client: 198.18.0.1, server: nonsense, port: 502}\n",
+                                            s.baseline.state_dir + "/quarantine.yaml", error));
+  CHECK(error.find("/quarantine.yaml:3:5: error: unreadable quarantine: bad address") != std::string::npos);
+  CHECK(r.engine.quarantined().empty());
+  error.clear();
+  CHECK_FALSE(r.engine.load_quarantine_text("version: 1\npairs:\n  - {client: 198.18.0.1, server: 198.18.0.2, port: 99999}\n",
+                                            "q.yaml", error));
+  CHECK(error.find("q.yaml:3:") == 0);
+  error.clear();
+  CHECK_FALSE(r.engine.load_quarantine_text("[1, 2", "q.yaml", error));
+  CHECK(error.find("q.yaml:1:") == 0);
+  CHECK(r.engine.quarantined().empty());
+  std::string json;
+  CHECK(r.engine.release(json, error));  // releasing nothing is fine
+}
+
+TEST_CASE("a bundle baseline keeps the local one aside; a damaged aside copy is refused; learn start makes it local") {
+  AnomalySettings s = settings();
+  Run r(s);
+  std::string json, error;
+  REQUIRE(r.engine.learn_start(json, error));
+  poll(r.engine, 1000, 60, 10);
+  REQUIRE(r.engine.learn_stop(json, error));
+  LearnedState shipped;
+  StateError e;
+  REQUIRE(AnomalyEngine::parse_state("version: 1\nmode: enforce\npairs:\n  - {client: 198.18.0.30, server: 198.18.0.101, "
+                                     "port: 502, proto: modbus, requests: 5, functions: [{code: 3, ranges: [[0, 9]]}]}\n",
+                                     shipped, e));
+  REQUIRE(r.engine.use_bundle_baseline("/bundles/7/base.yaml", &shipped, error));
+  CHECK(r.engine.mode() == Mode::Enforce);
+  CHECK(r.engine.baseline().pairs().size() == 1);
+  CHECK(r.count("baseline.bundle_applied") == 1);
+  std::ofstream(s.baseline.state_dir + "/baseline.local.yaml") << "version: 1\npairs: {not: a list}\n";
+  CHECK_FALSE(r.engine.use_bundle_baseline("", nullptr, error));
+  CHECK(error.find("baseline.local.yaml:") != std::string::npos);
+  CHECK(r.engine.bundle_baseline() == "/bundles/7/base.yaml");  // nothing changed
+  CHECK(r.engine.mode() == Mode::Enforce);
+  REQUIRE(r.engine.learn_start(json, error));
+  CHECK(r.engine.bundle_baseline().empty());
+  CHECK_FALSE(std::ifstream(s.baseline.state_dir + "/baseline.local.yaml").good());
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "dataplane/pipeline/pipeline.hpp"
+#include "dataplane/rcu/snapshot.hpp"
 #include "rules/anomaly/anomaly_events.hpp"
 #include "rules/anomaly/dataplane_guard.hpp"
 #include "tests/unit/rules/anomaly/anomaly_test_support.hpp"
@@ -149,4 +150,35 @@ TEST_CASE("a quarantined pair is cut off from the next burst on; other pairs pas
   // The server's answers and other clients are not affected.
   CHECK(b.send(tcp_frame(101, 10, 502, 40000, dp::kTcpAck, 9000, 1012), 3 * kSec + 100).forwarded());
   CHECK(b.send(tcp_frame(11, 101, 41000, 502, dp::kTcpSyn, 5, 0), 4 * kSec).forwarded());
+}
+
+TEST_CASE("settings published through Snapshot<GuardConfig> change a conformance action from the next burst") {
+  AnomalySettings s;  // modbus.illegal_function: alert
+  Bench b(s);
+  dp::RcuDomain rcu(1);
+  rcu.online(0);
+  dp::Snapshot<GuardConfig> live(rcu, b.cfg.anomaly.live);
+  Session c(b, kSec);
+  CHECK(c.request(modbus_adu(1, 1, {0x30, 0, 0}), 2 * kSec).forwarded());
+  AnomalySettings drop = s;
+  drop.conformance.overrides = {{"modbus.illegal_function", dp::Action::Drop}};
+  drop.rates.syn_per_s = 2;
+  auto next = std::make_unique<GuardConfig>(make_guard_config(drop));
+  next->version = 1;
+  live.publish(std::move(next));  // the control thread, while the worker runs
+  CHECK_FALSE(c.request(modbus_adu(2, 1, {0x30, 0, 0}), 3 * kSec).forwarded());
+  CHECK(b.out.events.back().action == dp::Action::Drop);
+  // The thresholds came along: the third SYN in a second is a flood now (the floor was 50).
+  for (std::uint16_t port = 41000; port < 41003; ++port) b.send(tcp_frame(12, 101, port, 502, dp::kTcpSyn, 5, 0), 5 * kSec);
+  CHECK(b.out.count("rate.syn_flood") == 1);
+  // Back to alert with a later version; the replaced table is freed once the worker passed
+  // a quiescent state.
+  auto back = std::make_unique<GuardConfig>(make_guard_config(s));
+  back->version = 2;
+  live.publish(std::move(back));
+  CHECK(live.retired() == 1);
+  CHECK(c.request(modbus_adu(3, 1, {0x30, 0, 0}), 6 * kSec).forwarded());
+  rcu.quiescent(0);
+  live.reclaim();
+  CHECK(live.retired() == 0);
 }
