@@ -157,6 +157,19 @@ constexpr std::string_view service_name(std::uint32_t id) noexcept {
   return {};
 }
 
+// Whether a standard service encoding opens a request or a response (Part 4 §5: every service
+// is a Request/Response pair; ServiceFault, Part 4 §7.33, may answer any request).
+enum class ServiceRole : std::uint8_t { Other, Request, Response };
+inline constexpr std::uint32_t kServiceFault = 397;
+
+constexpr ServiceRole service_role(std::uint32_t id) noexcept {
+  if (id == kServiceFault) return ServiceRole::Response;
+  const std::string_view name = service_name(id);
+  if (name.ends_with("Response")) return ServiceRole::Response;
+  if (name.ends_with("Request")) return ServiceRole::Request;
+  return ServiceRole::Other;
+}
+
 constexpr bool services_sorted() noexcept {
   for (std::size_t i = 1; i < std::size(kServices); ++i)
     if (kServices[i - 1].id >= kServices[i].id) return false;
