@@ -59,7 +59,18 @@ class PendingRequests {
     return best;
   }
 
-  // Forgets an entry returned by find() (its request was answered or abandoned).
+  // Any outstanding entry for which `match(entry)` holds (the first slot found), or nullptr:
+  // for keys that are unique while outstanding, it stops at the match.
+  template <class Match>
+  [[nodiscard]] Entry* find_any(Match&& match) noexcept {
+    for (std::uint64_t m = used_; m != 0; m &= m - 1) {
+      const auto i = static_cast<std::size_t>(std::countr_zero(m));
+      if (match(static_cast<const Entry&>(entries_[i]))) return &entries_[i];
+    }
+    return nullptr;
+  }
+
+  // Forgets an entry returned by find() or find_any() (its request was answered or abandoned).
   void retire(const Entry* e) noexcept {
     used_ &= ~bit(static_cast<std::size_t>(e - entries_.data()));
   }

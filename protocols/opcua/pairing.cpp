@@ -14,8 +14,10 @@ ServiceRole role_of(bool has_service, std::uint16_t ns, std::uint32_t id) noexce
   return has_service && ns == 0 ? service_role(id) : ServiceRole::Other;
 }
 
+// A client numbers its requests uniquely on a channel (Part 6 6.7.2.4), so the first match is
+// the one.
 OutstandingRequest* find_request(RequestTable& t, std::uint32_t channel, std::uint32_t request_id) noexcept {
-  return t.find([&](const OutstandingRequest& e) {
+  return t.find_any([&](const OutstandingRequest& e) {
     return e.request_id == request_id && e.secure_channel_id == channel;
   });
 }
@@ -37,8 +39,9 @@ void pair_message(const ChunkCtx& c, bool continuation, bool has_service, std::u
   if (continuation) return;  // judged on its first chunk
   const ServiceRole role = role_of(has_service, service_ns, service_id);
   if (c.from_ua_client) {
-    if (role != ServiceRole::Request || find_request(requests, channel, rec.request_id) != nullptr) return;
-    requests.add(OutstandingRequest{channel, rec.request_id});  // full: oldest forgotten (flow_state.hpp)
+    // Full: the oldest is forgotten (flow_state.hpp). A request id sent twice is outstanding
+    // twice; one stays until evicted if only one answer comes.
+    if (role == ServiceRole::Request) requests.add(OutstandingRequest{channel, rec.request_id});
     return;
   }
   if (role != ServiceRole::Response) return;

@@ -66,3 +66,16 @@ TEST_CASE("a 64-slot table uses every slot and keeps order over many adds", "[pe
   REQUIRE(oldest != nullptr);
   CHECK(oldest->id == 936);
 }
+
+TEST_CASE("find_any returns a match without looking for older ones", "[pending]") {
+  PendingRequests<Key, 8> t;
+  t.add({1, 0});
+  t.add({2, 0});
+  CHECK(t.find_any([](const Key& e) { return e.id == 3; }) == nullptr);
+  Key* k = t.find_any([](const Key& e) { return e.id == 2; });
+  REQUIRE(k != nullptr);
+  CHECK(k->id == 2);
+  t.retire(k);
+  CHECK(t.find_any([](const Key& e) { return e.id == 2; }) == nullptr);
+  CHECK(t.size() == 1);
+}
