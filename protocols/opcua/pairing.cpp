@@ -32,7 +32,9 @@ void pair_message(const ChunkCtx& c, bool continuation, bool has_service, std::u
   const std::uint32_t channel = rec.secure_channel_id;
   if (rec.chunk == 'A') {
     // An abort ends the message: a request the client gave up on gets no response (§6.7.2.3),
-    // a response the server gave up on answered it all the same.
+    // a response the server gave up on answered it all the same. An abort of no message in
+    // progress from the client (opcua.orphan_chunk) cancels nothing.
+    if (c.from_ua_client && !continuation) return;
     if (OutstandingRequest* e = find_request(requests, channel, rec.request_id)) requests.retire(e);
     return;
   }

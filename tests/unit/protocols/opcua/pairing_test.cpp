@@ -122,6 +122,10 @@ TEST_CASE("a request the client aborted is no longer outstanding", "[opcua][pair
   CHECK(c.response(42, kReadResponse, 'C') == 0);
   CHECK(c.abort(Direction::ToClient, 42) == 0);
   CHECK(c.response(42) == 1);
+  // An abort from the client with no message of that id in progress cancels nothing.
+  CHECK(c.request(43) == 0);
+  CHECK(c.abort(Direction::ToServer, 43) == 0);
+  CHECK(c.response(43) == 0);
 }
 
 TEST_CASE("responses pair within their secure channel", "[opcua][pairing]") {
