@@ -33,5 +33,8 @@ inline constexpr AnomalyKind kBadObjectHeader{"dnp3.bad_object_header", Severity
                                               "object header at fragment offset {0} is invalid or truncated (qualifier {1})"};
 inline constexpr AnomalyKind kTooManyObjects{"dnp3.too_many_objects", Severity::Low,
                                              "more than {0} object headers in one fragment; list truncated"};
+inline constexpr AnomalyKind kUnmatchedResponse{
+    "dnp3.unmatched_response", Severity::Medium,
+    "solicited response with SEQ {0} from outstation {1} answers no outstanding request of that association"};
 
 }  // namespace fg::dnp3

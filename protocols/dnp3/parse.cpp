@@ -4,6 +4,7 @@
 #include "protocols/dnp3/application.hpp"
 #include "protocols/dnp3/crc.hpp"
 #include "protocols/dnp3/dnp3.hpp"
+#include "protocols/dnp3/pairing.hpp"
 
 namespace fg::dnp3 {
 namespace {
@@ -48,7 +49,9 @@ proto::ParseResult malformed(std::uint32_t skip) noexcept {
 }
 
 // Adds one transport segment to the direction's fragment; parses the fragment on FIN.
-void reassemble(proto::Bytes user, Reassembly& ra, Record& r, proto::Sink<Record>& sink) noexcept {
+void reassemble(proto::Bytes user, proto::Direction dir, FlowState& st, Record& r,
+                proto::Sink<Record>& sink) noexcept {
+  Reassembly& ra = st.dir[static_cast<unsigned>(dir) & 1U];
   const std::uint8_t th = user[0];
   r.has_transport = true;
   r.transport_fin = (th & kFinBit) != 0;
@@ -88,6 +91,7 @@ void reassemble(proto::Bytes user, Reassembly& ra, Record& r, proto::Sink<Record
     ra.in_progress = false;
     ra.discarding = false;
     parse_application(proto::Bytes(ra.data, ra.length), r, sink);
+    pair_fragment(st.requests, dir, r, sink);
   }
 }
 
@@ -173,7 +177,7 @@ proto::ParseResult parse(proto::Bytes in, proto::Direction dir, FlowState& st,
   Reassembly& ra = st.dir[static_cast<unsigned>(dir) & 1U];
   if (user_data && user_len > 0) {
     if (r.crc_ok) {
-      reassemble(proto::Bytes(user, user_len), ra, r, sink);
+      reassemble(proto::Bytes(user, user_len), dir, st, r, sink);
     } else {
       // Data we cannot trust breaks any fragment in progress; show the transport octet only.
       ra.in_progress = false;

@@ -40,5 +40,9 @@ inline constexpr AnomalyKind kSequenceGap{
     "opcua.sequence_gap", Severity::Medium, "sequence number {1} where {0} was expected (replay, loss or injection)"};
 inline constexpr AnomalyKind kOrphanChunk{
     "opcua.orphan_chunk", Severity::Low, "abort chunk for request id {0} with no message in progress"};
+// Part 6 §6.7.2.4: a response carries the RequestId of the request it answers.
+inline constexpr AnomalyKind kUnmatchedResponse{
+    "opcua.unmatched_response", Severity::Medium,
+    "response (service {1}) with request id {0} answers no outstanding request on this secure channel"};
 
 }  // namespace fg::opcua

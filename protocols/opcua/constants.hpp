@@ -1,6 +1,7 @@
 // OPC UA binary constants: message/chunk types, security policies and modes, service type ids.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -156,6 +157,44 @@ constexpr std::string_view service_name(std::uint32_t id) noexcept {
   }
   return {};
 }
+
+// Whether a standard service encoding opens a request or a response (Part 4 §5: every service
+// is a Request/Response pair; ServiceFault, Part 4 §7.33, may answer any request).
+enum class ServiceRole : std::uint8_t { Other, Request, Response };
+inline constexpr std::uint32_t kServiceFault = 397;
+
+// Per MSG chunk on the hot path: the role is one bit test in tables built at compile time
+// from kServices (1.5 KiB each: the standard ids stay below 12288).
+namespace detail {
+inline constexpr std::uint32_t kRoleIdLimit = 12288;
+using RoleBits = std::array<std::uint64_t, kRoleIdLimit / 64>;
+constexpr RoleBits role_bits(std::string_view suffix) noexcept {
+  RoleBits bits{};
+  for (const auto& s : kServices)
+    if (s.name.ends_with(suffix) || (suffix == "Response" && s.id == kServiceFault))
+      bits[s.id / 64] |= std::uint64_t{1} << (s.id % 64);
+  return bits;
+}
+inline constexpr RoleBits kRequestIds = role_bits("Request");
+inline constexpr RoleBits kResponseIds = role_bits("Response");
+constexpr bool roles_cover_services() noexcept {
+  for (const auto& s : kServices)
+    if (s.id >= kRoleIdLimit) return false;
+  return true;
+}
+static_assert(roles_cover_services(), "raise kRoleIdLimit: a service id is beyond it");
+}  // namespace detail
+
+constexpr ServiceRole service_role(std::uint32_t id) noexcept {
+  if (id >= detail::kRoleIdLimit) return ServiceRole::Other;
+  const std::uint64_t bit = std::uint64_t{1} << (id % 64);
+  if ((detail::kResponseIds[id / 64] & bit) != 0) return ServiceRole::Response;
+  if ((detail::kRequestIds[id / 64] & bit) != 0) return ServiceRole::Request;
+  return ServiceRole::Other;
+}
+static_assert(service_role(397) == ServiceRole::Response && service_role(631) == ServiceRole::Request &&
+              service_role(634) == ServiceRole::Response && service_role(12212) == ServiceRole::Response &&
+              service_role(0) == ServiceRole::Other && service_role(632) == ServiceRole::Other);
 
 constexpr bool services_sorted() noexcept {
   for (std::size_t i = 1; i < std::size(kServices); ++i)

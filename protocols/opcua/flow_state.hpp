@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "protocols/common/pending_requests.hpp"
 #include "protocols/common/stream.hpp"
 #include "protocols/opcua/constants.hpp"
 #include "protocols/opcua/fixed_text.hpp"
@@ -47,6 +48,19 @@ struct SideState {
   std::uint32_t last_sequence = 0;
 };
 
+// A plaintext request awaiting its response (pairing.cpp): the secure channel and the RequestId
+// of the sequence header (Part 6 §6.7.2.4), which every chunk of the response repeats.
+struct OutstandingRequest {
+  std::uint32_t secure_channel_id = 0;
+  std::uint32_t request_id = 0;
+};
+
+// Clients keep several Publish requests queued (servers cap them per session, commonly at 10-20;
+// 11 in the shared captures) beside their other calls. Policy when full: the oldest request is
+// forgotten without an event; a late response to it then raises opcua.unmatched_response.
+inline constexpr std::size_t kMaxOutstandingRequests = 64;
+using RequestTable = proto::PendingRequests<OutstandingRequest, kMaxOutstandingRequests>;
+
 struct FlowState {
   Limits hello;  // from the UA client's HEL
   Limits ack;    // from the UA server's ACK
@@ -64,6 +78,7 @@ struct FlowState {
   std::uint32_t token_id = 0;
 
   SideState side[2];  // indexed by proto::Direction
+  RequestTable requests;  // plaintext MSG requests of the UA client not yet answered
 };
 
 static_assert(std::is_trivially_copyable_v<FlowState>);

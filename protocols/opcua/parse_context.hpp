@@ -41,4 +41,10 @@ void account_chunk(const ChunkCtx& c, bool keyless, std::uint32_t request_id,
                    std::uint32_t body_bytes, bool has_service, std::uint16_t service_ns,
                    std::uint32_t service_id) noexcept;
 
+// Request/response pairing by secure channel and RequestId (pairing.cpp), for a MSG chunk whose
+// sequence header was readable. `continuation`: the chunk belongs to a message already in
+// progress; `has_service`: the chunk opened its message with this service type id.
+void pair_message(const ChunkCtx& c, bool continuation, bool has_service, std::uint16_t service_ns,
+                  std::uint32_t service_id) noexcept;
+
 }  // namespace fg::opcua::detail

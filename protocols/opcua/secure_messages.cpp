@@ -167,6 +167,7 @@ void parse_symmetric(const ChunkCtx& c, proto::Reader& r) noexcept {
       if (s.ok && s.len >= 0) rec.reason.assign(s.bytes);
     }
   }
+  pair_message(c, a.continuation, has_service, service.ns, service.id);
   account_chunk(c, false, request_id, body_bytes, has_service, service.ns, service.id);
 }
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "protocols/common/pending_requests.hpp"
+
 namespace fg::s7comm {
 
 // S7comm PDU sizes are negotiated (240/480/960 bytes in practice) and S7comm-plus PDUs seen stay
@@ -22,14 +24,11 @@ struct DirState {
 // Outstanding jobs by PDU reference, to tell an Ack/Ack_Data answering nothing. S7 peers
 // negotiate at most a few parallel jobs (max AmQ, 1-8 in practice); past kMaxPendingJobs the
 // oldest is forgotten. Until the flow has shown a job, answers are not judged (a capture or a
-// bridge joined mid-conversation sees answers to jobs it never saw).
+// bridge joined mid-conversation sees answers to jobs it never saw). The table is the one
+// DNP3 and OPC UA pair with (protocols/common/pending_requests.hpp).
 inline constexpr std::size_t kMaxPendingJobs = 8;
 
-struct JobPairing {
-  std::uint16_t refs[kMaxPendingJobs] = {};
-  std::uint8_t count = 0;
-  bool seen_job = false;
-};
+using JobPairing = proto::PendingRequests<std::uint16_t, kMaxPendingJobs>;
 
 struct FlowState {
   DirState dir[2] = {};

@@ -28,25 +28,19 @@ std::uint32_t resync_offset(Bytes in) noexcept {
   return static_cast<std::uint32_t>(in.size());
 }
 
-// Pairs jobs with their Ack/Ack_Data by PDU reference; reports answers to nothing.
+// Pairs jobs with their Ack/Ack_Data by PDU reference; reports answers to nothing. A reference
+// used by two outstanding jobs pairs in order; a full table forgets its oldest job.
 void pair_job(const Record& r, JobPairing& p, proto::Sink<Record>& sink) noexcept {
   if (r.rosctr == kRosctrJob) {
-    if (p.count == kMaxPendingJobs) {
-      std::copy(p.refs + 1, p.refs + kMaxPendingJobs, p.refs);
-      --p.count;
-    }
-    p.refs[p.count++] = r.pdu_ref;
-    p.seen_job = true;
+    p.add(r.pdu_ref);
     return;
   }
   if (r.rosctr != kRosctrAck && r.rosctr != kRosctrAckData) return;
-  for (std::uint8_t i = 0; i < p.count; ++i) {
-    if (p.refs[i] != r.pdu_ref) continue;
-    std::copy(p.refs + i + 1, p.refs + p.count, p.refs + i);
-    --p.count;
+  if (const std::uint16_t* job = p.find([&](std::uint16_t ref) { return ref == r.pdu_ref; })) {
+    p.retire(job);
     return;
   }
-  if (p.seen_job) sink.on_anomaly(proto::Anomaly{&kUnmatchedResponse, r.pdu_ref, r.has_function ? r.function : -1});
+  if (p.seen_request()) sink.on_anomaly(proto::Anomaly{&kUnmatchedResponse, r.pdu_ref, r.has_function ? r.function : -1});
 }
 
 void decode_payload(Bytes msg, Record& r, JobPairing& jobs, proto::Sink<Record>& sink) noexcept {

@@ -57,6 +57,9 @@ def body():
         alerts = rule_alerts(gw.events(), "historian-never-writes", "reset")
         show("events: historian-never-writes", alerts)
         check(len(alerts) >= 2, "no policy.rule_match event for the refused Write and Call")
+        # Every response of the real peers answers a request (pairing by RequestId, policy None).
+        unmatched = [e for e in gw.events() if e.get("name") == "opcua.unmatched_response"]
+        check(not unmatched, f"node-opcua traffic raised opcua.unmatched_response: {unmatched}")
         by_service = {s: [a for a in audit if a["opcua"].get("service_id") == s] for s in (READ, WRITE, CALL)}
         for s, v in by_service.items():
             show(f"audit: service {s}", v)

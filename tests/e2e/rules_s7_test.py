@@ -81,6 +81,9 @@ def body():
             alerts = rule_alerts(events, rule, "reset")
             show(f"events: {rule}", alerts)
             check(alerts, f"no policy.rule_match event for {rule}")
+        # Every Ack/Ack_Data of the real snap7 PLC answers a job (pairing by PDU reference).
+        unmatched = [e for e in events if e.get("name") == "s7comm.unmatched_response"]
+        check(not unmatched, f"snap7 traffic raised s7comm.unmatched_response: {unmatched}")
         reqs = {f: [a for a in audit if a["src_ip"] == "198.18.0.1" and a["s7comm"].get("function") == f]
                 for f in (READ_VAR, WRITE_VAR, PLC_STOP, REQUEST_DOWNLOAD)}
         for f, v in reqs.items():

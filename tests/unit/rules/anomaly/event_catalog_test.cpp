@@ -5,6 +5,7 @@
 #include <string>
 
 #include "protocols/dnp3/anomalies.hpp"
+#include "protocols/opcua/anomalies.hpp"
 #include "rules/anomaly/event_catalog.hpp"
 
 using namespace fg::anomaly;
@@ -41,4 +42,18 @@ TEST_CASE("kinds are found by name and by address") {
   CHECK(find_event(&fg::dnp3::kBadLinkCrc) == e);
   CHECK(e->conformance);
   CHECK(find_event("dnp3.bad_link_cr") == nullptr);
+}
+
+TEST_CASE("responses to no request keep their published ids and are conformance kinds") {
+  // Ids are a contract (docs/ANOMALY.md): these two were added after 3014 and 4012.
+  const CatalogEntry* d = find_event(&fg::dnp3::kUnmatchedResponse);
+  const CatalogEntry* o = find_event(&fg::opcua::kUnmatchedResponse);
+  REQUIRE(d != nullptr);
+  REQUIRE(o != nullptr);
+  CHECK(d->id == 4013);
+  CHECK(o->id == 3015);
+  CHECK(d->conformance);
+  CHECK(o->conformance);
+  CHECK(find_event("dnp3.unmatched_response") == d);
+  CHECK(find_event("opcua.unmatched_response") == o);
 }
