@@ -14,7 +14,6 @@ acknowledgement and SACK edges shifted, TCP checksum recomputed), as a new conne
 same client would. The clients' streams are merged by time into one pcap.
 """
 import heapq
-import random
 import struct
 
 PCAP_HDR = struct.Struct("<IHHiIII")
@@ -225,12 +224,17 @@ def emit_segment(seg, t0, ports, rnd, mac_map=None):
 
 def client_stream(pool, t_start, t_end, ports, rnd, first_offset=True):
     """Segments of one client's pool laid back to back from t_start until t_end, each followed by
-    one of the client's recorded gaps. Yields (t_us, frame) in time order."""
+    one of the client's recorded gaps. Yields (t_us, frame) in time order. The last segment is cut
+    at t_end, as a capture ends: every client is active until the end (a client whose last session
+    closed early would look like a station that stopped, which is not normal traffic)."""
     gaps = [s.gap_after for s in pool if s.gap_after is not None] or [1_000_000]
     t = t_start + (rnd.choice(gaps) if first_offset else 0)
     while t < t_end:
         seg = rnd.choice(pool)
-        yield from emit_segment(seg, t, ports, rnd)
+        for item in emit_segment(seg, t, ports, rnd):
+            if item[0] >= t_end:
+                return
+            yield item
         t += (seg.end - seg.start) + rnd.choice(gaps)
 
 
