@@ -152,6 +152,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=None)
     ap.add_argument("--markdown", default=None)
+    ap.add_argument("--swap-pools", action="store_true", help="learn on the second half, evaluate on the first")
     ap.add_argument("--recordings", default=None, help="reuse recorded_normal.pcap and recorded_attacks/ from this directory")
     a = ap.parse_args()
     started = time.time()
@@ -177,6 +178,8 @@ def main():
     span = (frames[-1][0] - frames[0][0]) / US
     mid = frames[0][0] + (frames[-1][0] - frames[0][0]) // 2
     learn_pool, test_pool = split_pools(segs, mid)
+    if a.swap_pools:
+        learn_pool, test_pool = test_pool, learn_pool
 
     rnd = random.Random(a.seed)
     ports = pt.PortAllocator(rnd)
@@ -187,7 +190,7 @@ def main():
     n_test, _, _ = pt.write(test, pt.merge(background(test_pool, t_test, t_test + int(a.test_hours * 3600 * US), ports, rnd)))
 
     learned = ae.run(a.fieldguardd, os.path.join(out, "learn.yaml"), train, os.path.join(out, "train.events.jsonl"))
-    windows, k, silhouette = behaviour_model(state)
+    windows, clusters, silhouette = behaviour_model(state)
     enforce = os.path.join(out, "enforce.yaml")
     normal = ae.run(a.fieldguardd, enforce, test, os.path.join(out, "normal_test.events.jsonl"))
     fp = collections.Counter(d for d, *_ in normal)
@@ -231,11 +234,11 @@ def main():
     lines = [f"Recorded in this run: {span:.0f} s of real peers (normal), cut at {(mid - frames[0][0]) / US:.0f} s "
              f"into a learn pool and an evaluation pool; the attacks recorded at the same time in a second set "
              f"of namespaces. Recording took {recorded_s:.0f} s, the whole study {{TOTAL}} s.\n",
-             "Learn pool (first half):\n"] + ["- " + r for r in describe_pool(learn_pool)] + \
-            ["", "Evaluation pool (second half):\n"] + ["- " + r for r in describe_pool(test_pool)] + \
+             f"Learn pool ({'second' if a.swap_pools else 'first'} half):\n"] + ["- " + r for r in describe_pool(learn_pool)] + \
+            ["", f"Evaluation pool ({'first' if a.swap_pools else 'second'} half):\n"] + ["- " + r for r in describe_pool(test_pool)] + \
             ["", f"Training: {a.train_hours:g} h tiled from the learn pool ({n_train} frames); false positives "
                  f"measured on {a.test_hours:g} h tiled from the evaluation pool ({n_test} frames); events during "
-                 f"training: {len(learned)}; behaviour model: {windows} training windows, k = {k} by silhouette "
+                 f"training: {len(learned)}; behaviour model: {windows} training windows, k = {clusters} by silhouette "
                  f"({silhouette:.3f}).\n",
              "Attacks as recorded (client, connections, frames, what the attack tool reported):\n",
              "| attack | client | connections | frames | tool output |", "|---|---|---|---|---|"] + attack_lines + [""]
