@@ -6,7 +6,9 @@
      station, node-opcua subscriber against pymodbus, snap7 and node-opcua servers);
    - the eight scripted attacks, driven by real clients against the same real servers;
 2. cuts the normal recording in two by time: segments (eval/pcap_tiles.py) that start in the first
-   half are the learn pool, the others the evaluation pool;
+   half are one pool, the others the second pool; the study learns on the first and evaluates on
+   the second, then (unless --one-direction) the other way round, since a few minutes of learning
+   may or may not have seen everything normal;
 3. tiles TRAIN hours from the learn pool and TEST hours from the evaluation pool (recorded segments
    back to back with recorded gaps, fresh ports and sequence numbers, no change of timing inside a
    segment), and for every attack and run a capture of evaluation-pool background with the attack's
@@ -16,8 +18,9 @@
 
 Usage: peer_study.py FIELDGUARDD [--record 480] [--train-hours 8] [--test-hours 24] [--attack-runs 3]
                      [--out DIR] [--markdown FILE] [--recordings DIR (reuse a previous run's recordings)]
-Exit 0 when every attack is detected by at least one detector and every detector stays under one
-false positive per hour of normal traffic.
+                     [--one-direction]
+Exit 0 when, in every direction, every attack is detected by at least one detector and every
+detector stays under one false positive per hour of normal traffic.
 """
 import argparse
 import collections
@@ -141,22 +144,9 @@ def describe_pool(pool):
     return rows
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("fieldguardd")
-    ap.add_argument("--record", type=float, default=480, help="seconds of normal traffic to record")
-    ap.add_argument("--train-hours", type=float, default=8)
-    ap.add_argument("--test-hours", type=float, default=24)
-    ap.add_argument("--attack-runs", type=int, default=3)
-    ap.add_argument("--drift-writes", type=int, default=45)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", default=None)
-    ap.add_argument("--markdown", default=None)
-    ap.add_argument("--swap-pools", action="store_true", help="learn on the second half, evaluate on the first")
-    ap.add_argument("--recordings", default=None, help="reuse recorded_normal.pcap and recorded_attacks/ from this directory")
-    a = ap.parse_args()
-    started = time.time()
-    out = a.out or tempfile.mkdtemp(prefix="fg-peer-study-")
+def judge_direction(a, out, learn_pool, test_pool, attack_dir, macs, title):
+    """Learn on learn_pool's tiling, enforce on test_pool's tiling and on the attack captures
+    (test_pool background) in out/; returns (ok, markdown lines)."""
     os.makedirs(out, exist_ok=True)
     state = os.path.join(out, "state")
     os.makedirs(state, exist_ok=True)
@@ -165,22 +155,6 @@ def main():
     for mode in ("learn", "enforce"):
         with open(os.path.join(out, mode + ".yaml"), "w") as f:
             f.write(f"anomaly:\n  baseline: {{mode: {mode}, state_dir: {state}}}\n")
-
-    if a.recordings:
-        normal_pcap = os.path.join(a.recordings, "recorded_normal.pcap")
-        attack_dir = os.path.join(a.recordings, "recorded_attacks")
-    else:
-        normal_pcap, attack_dir = record(out, a.record, a.drift_writes)
-    recorded_s = time.time() - started
-    _, frames = pt.read_pcap(normal_pcap)
-    macs = mac_map_of(frames)
-    segs = pt.segments(frames)
-    span = (frames[-1][0] - frames[0][0]) / US
-    mid = frames[0][0] + (frames[-1][0] - frames[0][0]) // 2
-    learn_pool, test_pool = split_pools(segs, mid)
-    if a.swap_pools:
-        learn_pool, test_pool = test_pool, learn_pool
-
     rnd = random.Random(a.seed)
     ports = pt.PortAllocator(rnd)
     train, test = os.path.join(out, "train.pcap"), os.path.join(out, "normal_test.pcap")
@@ -197,15 +171,13 @@ def main():
     fp_names = collections.Counter(n for _, n, *_ in normal)
 
     attacks_meta = json.load(open(os.path.join(attack_dir, "attacks.json")))
-    results, attack_lines = {}, []
+    results = {}
     # Events in an attack capture that are not the attack's (another server, or outside the
     # judged interval) are false positives on its background, which is normal traffic too.
     bg_fp, bg_names, bg_hours = collections.Counter(), collections.Counter(), 0.0
     for i, (name, (minutes, gaps)) in enumerate(ATTACKS.items()):
         _, aframes = pt.read_pcap(os.path.join(attack_dir, name + ".pcap"))
         info = attacks_meta[name]
-        attack_lines.append(f"| {name} | {info['client']} | {len(pt.connections(aframes))} | {len(aframes)} | "
-                            f"{info['output'].splitlines()[-1] if info['output'] else ''} |")
         runs = []
         for k in range(a.attack_runs):
             t0 = (T0 + (2 + k) * DAY + i * 6 * 3600) * US
@@ -231,17 +203,12 @@ def main():
     hours = a.test_hours
     all_fp = fp + bg_fp
     ok = ae.verdict(results, names, a.attack_runs, fp, hours) and all(all_fp[d] / (hours + bg_hours) < 1 for d in ae.DETECTORS)
-    lines = [f"Recorded in this run: {span:.0f} s of real peers (normal), cut at {(mid - frames[0][0]) / US:.0f} s "
-             f"into a learn pool and an evaluation pool; the attacks recorded at the same time in a second set "
-             f"of namespaces. Recording took {recorded_s:.0f} s, the whole study {{TOTAL}} s.\n",
-             f"Learn pool ({'second' if a.swap_pools else 'first'} half):\n"] + ["- " + r for r in describe_pool(learn_pool)] + \
-            ["", f"Evaluation pool ({'first' if a.swap_pools else 'second'} half):\n"] + ["- " + r for r in describe_pool(test_pool)] + \
+    lines = [f"### {title}\n", "Learn pool:\n"] + ["- " + r for r in describe_pool(learn_pool)] + \
+            ["", "Evaluation pool:\n"] + ["- " + r for r in describe_pool(test_pool)] + \
             ["", f"Training: {a.train_hours:g} h tiled from the learn pool ({n_train} frames); false positives "
                  f"measured on {a.test_hours:g} h tiled from the evaluation pool ({n_test} frames); events during "
                  f"training: {len(learned)}; behaviour model: {windows} training windows, k = {clusters} by silhouette "
-                 f"({silhouette:.3f}).\n",
-             "Attacks as recorded (client, connections, frames, what the attack tool reported):\n",
-             "| attack | client | connections | frames | tool output |", "|---|---|---|---|---|"] + attack_lines + [""]
+                 f"({silhouette:.3f}).\n"]
     lines += ae.tables(results, names, a.attack_runs, fp, fp_names, hours)
     lines += ["", f"False positives on all normal traffic: the {hours:g} h above plus the background of the attack "
                   f"captures ({bg_hours:.1f} h, events other than the attack's own):\n",
@@ -251,13 +218,69 @@ def main():
                      f"{all_fp[d] / (hours + bg_hours):.3f} |")
     if bg_names:
         lines += ["", "Background false positives by event: " + ", ".join(f"{k} {v}" for k, v in sorted(bg_names.items()))]
-    lines.append("")
-    lines.append(f"Result: {'PASS' if ok else 'FAIL'} (every attack capture detected by at least one detector, "
-                 "< 1 false positive per hour per detector, on the test hours and on all normal traffic)")
-    text = "\n".join(lines).replace("{TOTAL}", f"{time.time() - started:.0f}")
+    lines += ["", f"{title}: {'PASS' if ok else 'FAIL'} (every attack capture detected by at least one detector, "
+                  "< 1 false positive per hour per detector, on the test hours and on all normal traffic)", ""]
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"results": results, "false_positives": fp, "test_hours": hours, "background_false_positives": bg_fp,
-                   "background_hours": bg_hours}, f, indent=1)
+                   "background_hours": bg_hours, "ok": ok}, f, indent=1)
+    return ok, lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("fieldguardd")
+    ap.add_argument("--record", type=float, default=480, help="seconds of normal traffic to record")
+    ap.add_argument("--train-hours", type=float, default=8)
+    ap.add_argument("--test-hours", type=float, default=24)
+    ap.add_argument("--attack-runs", type=int, default=3)
+    ap.add_argument("--drift-writes", type=int, default=45)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--markdown", default=None)
+    ap.add_argument("--one-direction", action="store_true",
+                    help="only learn on the first half and evaluate on the second (not also the other way round)")
+    ap.add_argument("--recordings", default=None, help="reuse recorded_normal.pcap and recorded_attacks/ from this directory")
+    a = ap.parse_args()
+    started = time.time()
+    out = a.out or tempfile.mkdtemp(prefix="fg-peer-study-")
+    os.makedirs(out, exist_ok=True)
+    if a.recordings:
+        normal_pcap = os.path.join(a.recordings, "recorded_normal.pcap")
+        attack_dir = os.path.join(a.recordings, "recorded_attacks")
+    else:
+        normal_pcap, attack_dir = record(out, a.record, a.drift_writes)
+    recorded_s = time.time() - started
+    _, frames = pt.read_pcap(normal_pcap)
+    macs = mac_map_of(frames)
+    segs = pt.segments(frames)
+    span = (frames[-1][0] - frames[0][0]) / US
+    mid = frames[0][0] + (frames[-1][0] - frames[0][0]) // 2
+    first, second = split_pools(segs, mid)
+
+    attacks_meta = json.load(open(os.path.join(attack_dir, "attacks.json")))
+    lines = [f"Recorded in this run: {span:.0f} s of real peers (normal), cut at {(mid - frames[0][0]) / US:.0f} s "
+             f"into two pools; the attacks recorded at the same time in a second set of namespaces. Recording took "
+             f"{recorded_s:.0f} s, the whole study {{TOTAL}} s.\n",
+             "Attacks as recorded (client, connections, frames, what the attack tool reported):\n",
+             "| attack | client | connections | frames | tool output |", "|---|---|---|---|---|"]
+    for name in ATTACKS:
+        _, aframes = pt.read_pcap(os.path.join(attack_dir, name + ".pcap"))
+        info = attacks_meta[name]
+        lines.append(f"| {name} | {info['client']} | {len(pt.connections(aframes))} | {len(aframes)} | "
+                     f"{info['output'].splitlines()[-1] if info['output'] else ''} |")
+    lines.append("")
+    directions = [("learn on the first half, evaluate on the second", "first_to_second", first, second)]
+    if not a.one_direction:
+        directions.append(("learn on the second half, evaluate on the first", "second_to_first", second, first))
+    verdicts = []
+    for title, sub, lp, tp in directions:
+        ok, dl = judge_direction(a, os.path.join(out, sub), lp, tp, attack_dir, macs, title.capitalize())
+        verdicts.append((title, ok))
+        lines += dl
+    ok = all(v for _, v in verdicts)
+    lines.append("Result: " + ("PASS" if ok else "FAIL") + " (" +
+                 "; ".join(f"{t}: {'pass' if v else 'fail'}" for t, v in verdicts) + ")")
+    text = "\n".join(lines).replace("{TOTAL}", f"{time.time() - started:.0f}")
     print(text)
     print(f"\n(recordings, captures, configs, events and learned state in {out})")
     if a.markdown:
