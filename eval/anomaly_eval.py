@@ -68,6 +68,59 @@ def gen(*args):
     subprocess.run(["/usr/bin/python3", TRAFFIC, *args], check=True, stdout=subprocess.DEVNULL)
 
 
+def verdict(results, names, runs, fp, hours):
+    """The issue's bar: every attack capture detected by some detector, < 1 FP/hour per detector."""
+    return all(results[n]["any"] == runs for n in names) and all(fp[d] / hours < 1 for d in DETECTORS)
+
+
+def tables(results, names, runs, fp, fp_names, hours):
+    """The study's two tables (markdown lines): detection per attack and detector, and per
+    detector the attacks it detects and its false positives per hour of normal traffic."""
+    lines = [f"Detection rate per attack and detector over {runs} capture(s) per attack "
+             "(each with its own seed), with the events that detected it:\n"]
+    lines.append("| attack | " + " | ".join(DETECTORS) + " | any detector |")
+    lines.append("|---|" + "---|" * (len(DETECTORS) + 1))
+    for n in names:
+        res = results[n]
+        cells = []
+        for d in DETECTORS:
+            k = res["detected"][d]
+            cells.append(f"{k}/{runs}" + (f" ({', '.join(res['names'][d])})" if k else ""))
+        mark = f"{res['any']}/{runs}" if res["any"] == runs else f"**{res['any']}/{runs}**"
+        lines.append(f"| {n} | " + " | ".join(cells) + f" | {mark} |")
+    lines.append("")
+    lines.append("| detector | attacks it detects (all runs) | false positives on normal traffic | per hour |")
+    lines.append("|---|---|---|---|")
+    for d in DETECTORS:
+        n_det = sum(1 for n in names if results[n]["detected"][d] == runs)
+        lines.append(f"| {d} | {n_det}/{len(names)} | {fp[d]} in {hours:g} h | {fp[d] / hours:.3f} |")
+    if fp_names:
+        lines.append("")
+        lines.append("False positives by event: " + ", ".join(f"{k} {v}" for k, v in sorted(fp_names.items())))
+    return lines
+
+
+def judge(evs, meta):
+    """Which detectors raised an event involving the attacked server between 10 s before the
+    attack's first packet and 20 s after its last: {detector: [event names]}."""
+    lo, hi = meta["start_ns"] - 10 * 10**9, meta["end_ns"] + 20 * 10**9
+    hit = collections.defaultdict(list)
+    for d, n, t, src, dst, _ in evs:
+        if lo <= t <= hi and meta["server"] in (src, dst):
+            hit[d].append(n)
+    return hit
+
+
+def summarise(doc, runs, hits):
+    return {
+        "doc": doc,
+        "runs": runs,
+        "detected": {d: sum(1 for h in hits if d in h) for d in DETECTORS},
+        "any": sum(1 for h in hits if h),
+        "names": {d: sorted({n for h in hits for n in h.get(d, [])}) for d in DETECTORS},
+    }
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("fieldguardd")
@@ -107,46 +160,15 @@ def main():
                 "--start", str(t0 + (2 + k) * DAY + i * 6 * 3600))
             meta = json.load(open(pcap + ".json"))
             evs = run(a.fieldguardd, enforce, pcap, os.path.join(out, f"{name}.{k}.events.jsonl"))
-            lo, hi = meta["start_ns"] - 10 * 10**9, meta["end_ns"] + 20 * 10**9
-            hit = collections.defaultdict(list)
-            for d, n, t, src, dst, _ in evs:
-                if lo <= t <= hi and meta["server"] in (src, dst):
-                    hit[d].append(n)
-            runs.append(hit)
-        results[name] = {
-            "doc": meta["doc"],
-            "runs": a.attack_runs,
-            "detected": {d: sum(1 for h in runs if d in h) for d in DETECTORS},
-            "any": sum(1 for h in runs if h),
-            "names": {d: sorted({n for h in runs for n in h.get(d, [])}) for d in DETECTORS},
-        }
+            runs.append(judge(evs, meta))
+        results[name] = summarise(meta["doc"], a.attack_runs, runs)
 
     hours = a.test_hours
-    ok = all(results[n]["any"] == a.attack_runs for n in names) and all(fp[d] / hours < 1 for d in DETECTORS)
+    ok = verdict(results, names, a.attack_runs, fp, hours)
     lines = []
     lines.append(f"Training: {a.train_hours:g} h of normal traffic (seed 1); false positives measured on "
                  f"{a.test_hours:g} other hours (seed 2); events during training: {len(learned)}.\n")
-    lines.append(f"Detection rate per attack and detector over {a.attack_runs} capture(s) per attack "
-                 "(each with its own seed), with the events that detected it:\n")
-    lines.append("| attack | " + " | ".join(DETECTORS) + " | any detector |")
-    lines.append("|---|" + "---|" * (len(DETECTORS) + 1))
-    for n in names:
-        res = results[n]
-        cells = []
-        for d in DETECTORS:
-            k = res["detected"][d]
-            cells.append(f"{k}/{a.attack_runs}" + (f" ({', '.join(res['names'][d])})" if k else ""))
-        mark = f"{res['any']}/{a.attack_runs}" if res["any"] == a.attack_runs else f"**{res['any']}/{a.attack_runs}**"
-        lines.append(f"| {n} | " + " | ".join(cells) + f" | {mark} |")
-    lines.append("")
-    lines.append("| detector | attacks it detects (all runs) | false positives on normal traffic | per hour |")
-    lines.append("|---|---|---|---|")
-    for d in DETECTORS:
-        n_det = sum(1 for n in names if results[n]["detected"][d] == a.attack_runs)
-        lines.append(f"| {d} | {n_det}/{len(names)} | {fp[d]} in {hours:g} h | {fp[d] / hours:.3f} |")
-    if fp_names:
-        lines.append("")
-        lines.append("False positives by event: " + ", ".join(f"{k} {v}" for k, v in sorted(fp_names.items())))
+    lines += tables(results, names, a.attack_runs, fp, fp_names, hours)
     lines.append("")
     lines.append(f"Result: {'PASS' if ok else 'FAIL'} (every attack capture detected by at least one detector, "
                  "< 1 false positive per hour per detector)")

@@ -5,8 +5,10 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD="meson ninja-build pkg-config g++ libdpdk-dev dpdk libpcap-dev libboost-program-options-dev
   libssl-dev libmbedtls-dev libyaml-cpp-dev catch2 libcurl4-openssl-dev libsystemd-dev"
 # Test peers and tools: tshark (reference dissector), scapy and pymodbus (real peers),
-# iproute2/ethtool (namespaces), dpdk-dev (testpmd, for the benchmark bound), clang (libFuzzer).
+# iproute2/ethtool (namespaces), dpdk-dev (testpmd, for the benchmark bound), clang (libFuzzer),
+# libmodbus5 (the anomaly study's historian, eval/peers/libmodbus_historian.py).
 TEST="tshark wireshark-common make python3 python3-scapy python3-pymodbus python3-serial python3-serial-asyncio iproute2 ethtool tcpreplay
+  libmodbus5
   dpdk-dev clang libclang-rt-14-dev
   rsyslog rsyslog-openssl systemd openssl curl python3-cryptography nginx"
 want=$BUILD
