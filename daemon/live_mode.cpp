@@ -11,7 +11,6 @@
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/dpdk_control.hpp"
 #include "daemon/export/record_writer.hpp"
-#include "daemon/identity/identity_inventory.hpp"
 #include "daemon/identity/identity_runtime.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
@@ -96,11 +95,7 @@ int run_live(const Options& opt, const Config& cfg) {
   // Device identity (docs/IDENTITY.md): one stage per worker, leases, the identity service.
   std::unique_ptr<IdentityRuntime> identity;
   if (cfg.identity.enabled) {
-    rules::Inventory inventory;
-    if (!load_identity_inventory(cfg, inventory, error)) {
-      std::cerr << error;
-      return 1;
-    }
+    rules::Inventory inventory = *rule_set.info().inventory;  // the devices of the rules in force
     std::uint64_t south = 0;
     for (const auto& [s_index, n_index] : pair_indices(cfg)) south |= 1ull << s_index;
     identity = std::make_unique<IdentityRuntime>(cfg.identity, std::move(inventory), dpl.rcu(),
@@ -191,7 +186,7 @@ int run_live(const Options& opt, const Config& cfg) {
       });
     }
     if (identity) {
-      identity->follow_rules(cfg, rule_set.info(), writer);  // a rule reload brings a new inventory
+      identity->follow_rules(rule_set.info(), writer);  // a rule reload brings a new inventory
       identity->poll(writer);
     }
     if (updates) updates->agent.drain_events(writer);

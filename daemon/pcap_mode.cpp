@@ -12,7 +12,6 @@
 #include "daemon/control/pcap_control.hpp"
 #include "daemon/export/record_writer.hpp"
 #include "daemon/export/writer_output.hpp"
-#include "daemon/identity/identity_inventory.hpp"
 #include "daemon/identity/identity_runtime.hpp"
 #include "daemon/log_files.hpp"
 #include "daemon/summary.hpp"
@@ -86,12 +85,8 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   // Device identity (docs/IDENTITY.md): the one pipeline runs the stage; this thread polls it.
   std::unique_ptr<IdentityRuntime> identity;
   if (cfg.identity.enabled) {
-    rules::Inventory inventory;
     std::string error;
-    if (!load_identity_inventory(cfg, inventory, error)) {
-      std::cerr << error;
-      return 1;
-    }
+    rules::Inventory inventory = *rule_set.info().inventory;  // the devices of the rules in force
     std::uint64_t south = 0;
     for (const auto& [s_index, n_index] : pair_indices(cfg)) south |= 1ull << s_index;
     identity = std::make_unique<IdentityRuntime>(cfg.identity, std::move(inventory), rcu, mono_ns, south, 1);
@@ -198,7 +193,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     }
     rule_set.reclaim();
     if (identity) {
-      identity->follow_rules(cfg, rule_set.info(), writer);  // a rule reload brings a new inventory
+      identity->follow_rules(rule_set.info(), writer);  // a rule reload brings a new inventory
       identity->poll(writer);
     }
     writer.flush();

@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include "daemon/rules/rule_files.hpp"
 #include "protocols/common/json_writer.hpp"
 
 namespace fg::daemon {
@@ -99,31 +98,20 @@ void IdentityRuntime::poll(RecordWriter& writer) {
   for (const auto& e : authority_->take_events()) writer.control_event(e);
 }
 
-void IdentityRuntime::follow_rules(const Config& cfg, const RuleSetInfo& rules, RecordWriter& writer) {
+void IdentityRuntime::follow_rules(const RuleSetInfo& rules, RecordWriter& writer) {
   if (rules_version_ == 0) rules_version_ = rules.version;  // the set loaded at start
   if (rules.version == rules_version_) return;
   rules_version_ = rules.version;
   ControlEvent e;
   e.event = "identity";
-  if (rules.source == "acl" || rules.source == "monitor default") {
-    authority_->set_inventory(rules::Inventory{});
-    e.name = "identity.inventory_reloaded";
+  e.name = "identity.inventory_reloaded";
+  // The rule manager's own copy of the set it installed: no second read of the files.
+  const std::size_t n = rules.inventory->devices.size();
+  authority_->set_inventory(*rules.inventory);
+  if (rules.source == "acl" || rules.source == "monitor default")
     e.detail = "no rule file in force: the inventory is empty";
-  } else {
-    Diagnostics diag;
-    rules::LoadedRules loaded;
-    if (load_rule_files(cfg, rules.source, loaded, diag)) {
-      const std::size_t n = loaded.set.inventory.devices.size();
-      authority_->set_inventory(std::move(loaded.set.inventory));
-      e.name = "identity.inventory_reloaded";
-      e.detail = "inventory of " + std::to_string(n) + " devices from " + rules.source;
-    } else {
-      // The rule manager accepted the files a moment ago; a file changed since. Keep ours.
-      e.name = "identity.inventory_rejected";
-      e.severity = "high";
-      e.detail = "inventory not reloaded, the previous one stays: " + diag.str();
-    }
-  }
+  else
+    e.detail = "inventory of " + std::to_string(n) + " devices from " + rules.source;
   writer.control_event(e);
   for (const auto& ev : authority_->take_events()) writer.control_event(ev);
 }

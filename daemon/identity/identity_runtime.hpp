@@ -40,7 +40,7 @@ class IdentityRuntime {
   void poll(RecordWriter& writer);
   // After a rule reload (a new RuleSetInfo::version) the inventory is read again from the
   // rule files in force and handed to the authority; call from the control loop.
-  void follow_rules(const Config& cfg, const RuleSetInfo& rules, RecordWriter& writer);
+  void follow_rules(const RuleSetInfo& rules, RecordWriter& writer);
   // Registers `devices` (list, admitted, leases, revoke, reload-crl).
   void register_commands(ControlState& state);
   void stop();

@@ -55,6 +55,7 @@ bool RuleManager::install(const rules::RuleSet& set, const std::string& source, 
   info_.rules = n;
   info_.default_action = std::string(dp::action_name(set.default_action));
   info_.loaded_at = utc_now();
+  info_.inventory = std::make_shared<const rules::Inventory>(set.inventory);
   return true;
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -42,6 +43,9 @@ struct RuleSetInfo {
   std::uint64_t reloads = 0;      // successful reloads
   std::uint64_t failed_reloads = 0;
   std::string last_error;         // diagnostics of the last refused reload
+  // The devices of the set in force (empty for `acl:` and the monitor default): the identity
+  // stage follows them, from the same load as the rules, so the two never disagree.
+  std::shared_ptr<const rules::Inventory> inventory = std::make_shared<const rules::Inventory>();
 };
 
 class RuleManager {
