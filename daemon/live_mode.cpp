@@ -16,6 +16,7 @@
 #include "daemon/summary.hpp"
 #include "daemon/update/health_sample.hpp"
 #include "daemon/update/update_service.hpp"
+#include "daemon/update_hooks.hpp"
 #include "daemon/live_common.hpp"
 #include "daemon/tunnel_service.hpp"
 #include "daemon/rules/rule_manager.hpp"
@@ -160,16 +161,7 @@ int run_live(const Options& opt, const Config& cfg) {
       }
       return s;
     }};
-    if (tunnel)  // a bundle's tunnel_keys (docs/UPDATE.md), from the agent's thread
-      hooks.tunnel_keys = [&](const std::string& file, bool replace, std::string& summary, std::string& err) {
-        return apply_sa_file(*tunnel, file, replace, dpl.now_ns(), summary, err);
-      };
-    if (identity)  // a bundle's ca / crl (docs/UPDATE.md), from the agent's thread
-      hooks.identity_trust = [&](const std::string& ca, const std::string& crl, std::string& err) {
-        return identity->use_trust(ca, crl, err);
-      };
-    // a bundle's baseline (docs/UPDATE.md): read on the agent's thread, swapped in on this one
-    hooks.baseline = [&](const std::string& file, std::string& err) { return anomalies.stage_baseline(file, err); };
+    add_service_hooks(hooks, tunnel.get(), identity.get(), anomalies, [&dpl] { return dpl.now_ns(); });
     if (!(updates = update::start_update_service(cfg, std::move(hooks), state, error))) {
       std::cerr << "fieldguardd: update: " << error << "\n";
       return 1;
