@@ -1,4 +1,5 @@
 #include "crypto/identity/identity_service.hpp"
+#include "crypto/identity/openssl_error.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -90,19 +91,6 @@ Refusal refusal_for(int verify_error) {
       return Refusal::WrongCa;
     default: return Refusal::InvalidCertificate;
   }
-}
-
-std::string openssl_error(const std::string& what) {
-  std::string s = what;
-  const unsigned long e = ERR_get_error();
-  if (e != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    s += ": ";
-    s += buf;
-  }
-  ERR_clear_error();
-  return s;
 }
 
 std::string name_text(X509_NAME* n) {

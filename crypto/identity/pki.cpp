@@ -1,4 +1,5 @@
 #include "crypto/identity/pki.hpp"
+#include "crypto/identity/openssl_error.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -23,19 +24,6 @@ using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using CertPtr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL, X509_CRL_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-
-std::string openssl_error(const char* what) {
-  std::string s = what;
-  const unsigned long e = ERR_get_error();
-  if (e != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    s += ": ";
-    s += buf;
-  }
-  ERR_clear_error();
-  return s;
-}
 
 std::string bio_text(BIO* b) {
   char* data = nullptr;
