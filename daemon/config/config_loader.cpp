@@ -144,17 +144,7 @@ void read_acl(YamlReader& r, const YAML::Node& n, Config& c) {
     if (auto v = rn["name"]) r.string(v, path + ".name", rule.name);
     if (auto v = rn["action"]) r.action(v, path + ".action", rule.action);
     else r.error(rn, path, "missing \"action\"");
-    if (auto v = rn["proto"]) {
-      std::string s;
-      if (r.string(v, path + ".proto", s)) {
-        if (s == "tcp") rule.ip_proto = 6;
-        else if (s == "udp") rule.ip_proto = 17;
-        else if (s == "icmp") rule.ip_proto = 1;
-        else if (s == "icmpv6") rule.ip_proto = 58;
-        else if (s == "any") rule.ip_proto = 0;
-        else r.error(v, path + ".proto", "unknown protocol \"" + s + "\" (expected tcp, udp, icmp, icmpv6 or any)");
-      }
-    }
+    if (auto v = rn["proto"]) r.ip_protocol(v, path + ".proto", rule.ip_proto);
     for (auto [key, cidr] : {std::pair{"src", &rule.src}, std::pair{"dst", &rule.dst}}) {
       if (auto v = rn[key]) {
         std::string s;

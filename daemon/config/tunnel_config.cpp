@@ -60,17 +60,7 @@ void read_selectors(YamlReader& r, const YAML::Node& n, TunnelConfig& out) {
           r.error(v, path + "." + key, "expected an address or CIDR (e.g. 198.18.0.0/24, any), got \"" + s + "\"");
       }
     }
-    if (auto v = n[i]["proto"]) {
-      std::string s;
-      if (r.string(v, path + ".proto", s)) {
-        if (s == "tcp") sel.ip_proto = 6;
-        else if (s == "udp") sel.ip_proto = 17;
-        else if (s == "icmp") sel.ip_proto = 1;
-        else if (s == "icmpv6") sel.ip_proto = 58;
-        else if (s == "any") sel.ip_proto = 0;
-        else r.error(v, path + ".proto", "unknown protocol \"" + s + "\" (expected tcp, udp, icmp, icmpv6 or any)");
-      }
-    }
+    if (auto v = n[i]["proto"]) r.ip_protocol(v, path + ".proto", sel.ip_proto);
     out.settings.selectors.push_back(sel);
   }
 }

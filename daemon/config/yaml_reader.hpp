@@ -108,6 +108,27 @@ class YamlReader {
     return false;
   }
 
+  // An IP protocol by name (tcp, udp, icmp, icmpv6; any = 0), as the ACL, the rule language
+  // and the tunnel's selectors write it.
+  bool ip_protocol(const YAML::Node& n, const std::string& path, std::uint8_t& out) {
+    std::string s;
+    if (!string(n, path, s)) return false;
+    static const std::vector<std::pair<std::string, std::uint8_t>> kProtocols = {
+        {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}, {"any", 0}};
+    std::vector<std::string> names;
+    for (const auto& [name, number] : kProtocols) {
+      if (s == name) {
+        out = number;
+        return true;
+      }
+      names.push_back(name);
+    }
+    const std::string near = closest_match(s, names);
+    error(n, path, "unknown protocol \"" + s + "\"" +
+                       (near.empty() ? " (expected tcp, udp, icmp, icmpv6 or any)" : " (did you mean \"" + near + "\"?)"));
+    return false;
+  }
+
   bool boolean(const YAML::Node& n, const std::string& path, bool& out) {
     if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
       error(n, path, "expected true or false");

@@ -231,21 +231,8 @@ bool read_rule(daemon::YamlReader& r, const YAML::Node& n, const std::string& pa
   }
   if (auto v = n["from"]) read_endpoints(r, v, path + ".from", out.from);
   if (auto v = n["to"]) read_endpoints(r, v, path + ".to", out.to);
-  if (auto v = n["proto"]) {
-    std::string s;
-    if (r.string(v, path + ".proto", s)) {
-      if (s == "tcp") out.ip_proto = 6;
-      else if (s == "udp") out.ip_proto = 17;
-      else if (s == "icmp") out.ip_proto = 1;
-      else if (s == "icmpv6") out.ip_proto = 58;
-      else if (s == "any") out.ip_proto = 0;
-      else {
-        const std::string near = daemon::closest_match(s, {"tcp", "udp", "icmp", "icmpv6", "any"});
-        r.error(v, path + ".proto", "unknown protocol \"" + s + "\"" +
-                                        (near.empty() ? ", expected tcp, udp, icmp, icmpv6 or any" : " (did you mean \"" + near + "\"?)"));
-      }
-    }
-  }
+  if (auto v = n["proto"]) r.ip_protocol(v, path + ".proto", out.ip_proto);
+
   if (auto v = n["src_port"]) read_ports(r, v, path + ".src_port", out.src_port);
   if (auto v = n["dst_port"]) read_ports(r, v, path + ".dst_port", out.dst_port);
 
