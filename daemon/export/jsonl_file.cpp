@@ -51,23 +51,6 @@ std::string last_chained_line_of(const std::string& path) {
   return {};
 }
 
-std::string last_line_of(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "re");
-  if (f == nullptr) return {};
-  std::fseek(f, 0, SEEK_END);
-  const long size = std::ftell(f);
-  // Records are well under 64 KiB; read the tail and take its last full line.
-  const long from = size > 65536 ? size - 65536 : 0;
-  std::fseek(f, from, SEEK_SET);
-  std::string buf(static_cast<std::size_t>(size - from), '\0');
-  const std::size_t n = std::fread(buf.data(), 1, buf.size(), f);
-  std::fclose(f);
-  buf.resize(n);
-  while (!buf.empty() && buf.back() == '\n') buf.pop_back();
-  const std::size_t nl = buf.rfind('\n');
-  return nl == std::string::npos ? (from == 0 ? buf : std::string()) : buf.substr(nl + 1);
-}
-
 bool JsonlFile::open(const std::string& path, const StreamOptions& opt) {
   close();
   opt_ = opt;

@@ -68,8 +68,6 @@ class JsonlFile {
   std::uint64_t plain_seq_ = 0;  // tail numbering without a chain
 };
 
-// The last complete line of a file (empty if none); reads only its end.
-std::string last_line_of(const std::string& path);
 // The last line that carries chain members (skips a torn last line); empty if none.
 std::string last_chained_line_of(const std::string& path);
 
