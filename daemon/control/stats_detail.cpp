@@ -110,6 +110,12 @@ struct Prom {
     out += buf;
     out += '\n';
   }
+  // A family with one unlabelled sample.
+  template <class V>
+  void single(const char* name, const char* type, const char* help, V v) {
+    family(name, type, help);
+    sample(name, "", v);
+  }
   void sample(const char* name, const std::string& labels, std::uint64_t v) {
     out += name;
     if (!labels.empty()) out += "{" + labels + "}";
@@ -133,36 +139,25 @@ std::string label(const char* k, const std::string& v) {
 std::string stats_prometheus(const StatsDetail& s, double uptime_s) {
   Prom p;
   const RunSummary& t = s.total;
-  p.family("fieldguard_uptime_seconds", "gauge", "Seconds since fieldguardd started.");
-  p.sample("fieldguard_uptime_seconds", "", uptime_s);
-  p.family("fieldguard_packets_total", "counter", "Packets received by the workers.");
-  p.sample("fieldguard_packets_total", "", t.packets_in);
-  p.family("fieldguard_bytes_total", "counter", "Bytes received by the workers.");
-  p.sample("fieldguard_bytes_total", "", t.bytes_in);
-  p.family("fieldguard_forwarded_packets_total", "counter", "Packets forwarded.");
-  p.sample("fieldguard_forwarded_packets_total", "", t.forwarded);
+  p.single("fieldguard_uptime_seconds", "gauge", "Seconds since fieldguardd started.", uptime_s);
+  p.single("fieldguard_packets_total", "counter", "Packets received by the workers.", t.packets_in);
+  p.single("fieldguard_bytes_total", "counter", "Bytes received by the workers.", t.bytes_in);
+  p.single("fieldguard_forwarded_packets_total", "counter", "Packets forwarded.", t.forwarded);
   p.family("fieldguard_dropped_packets_total", "counter", "Packets dropped, by reason.");
   for (std::size_t i = 1; i < t.dropped_by.size(); ++i)
     p.sample("fieldguard_dropped_packets_total", label("reason", std::string(dp::drop_reason_name(static_cast<dp::DropReason>(i)))),
              t.dropped_by[i]);
-  p.family("fieldguard_resets_sent_total", "counter", "TCP resets sent.");
-  p.sample("fieldguard_resets_sent_total", "", t.resets_sent);
-  p.family("fieldguard_decode_errors_total", "counter", "Frames decode rejected.");
-  p.sample("fieldguard_decode_errors_total", "", t.decode_errors);
-  p.family("fieldguard_flows_created_total", "counter", "Flows created.");
-  p.sample("fieldguard_flows_created_total", "", t.flows);
-  p.family("fieldguard_flows_active", "gauge", "Flows in the tables now.");
-  p.sample("fieldguard_flows_active", "", t.flows_active);
+  p.single("fieldguard_resets_sent_total", "counter", "TCP resets sent.", t.resets_sent);
+  p.single("fieldguard_decode_errors_total", "counter", "Frames decode rejected.", t.decode_errors);
+  p.single("fieldguard_flows_created_total", "counter", "Flows created.", t.flows);
+  p.single("fieldguard_flows_active", "gauge", "Flows in the tables now.", t.flows_active);
   p.family("fieldguard_pdus_total", "counter", "Industrial PDUs parsed, by protocol.");
   for (proto::Protocol pr : {proto::Protocol::Modbus, proto::Protocol::ModbusRtu, proto::Protocol::S7comm,
                              proto::Protocol::S7commPlus, proto::Protocol::Opcua, proto::Protocol::Dnp3})
     p.sample("fieldguard_pdus_total", label("protocol", std::string(proto::protocol_name(pr))), t.pdus[static_cast<int>(pr)]);
-  p.family("fieldguard_events_total", "counter", "Events written.");
-  p.sample("fieldguard_events_total", "", t.events);
-  p.family("fieldguard_audit_records_total", "counter", "Audit records written.");
-  p.sample("fieldguard_audit_records_total", "", t.audit_records);
-  p.family("fieldguard_records_lost_total", "counter", "Records lost to full worker rings.");
-  p.sample("fieldguard_records_lost_total", "", t.records_lost);
+  p.single("fieldguard_events_total", "counter", "Events written.", t.events);
+  p.single("fieldguard_audit_records_total", "counter", "Audit records written.", t.audit_records);
+  p.single("fieldguard_records_lost_total", "counter", "Records lost to full worker rings.", t.records_lost);
   p.family("fieldguard_worker_packets_total", "counter", "Packets received, per worker.");
   for (const auto& w : s.workers) p.sample("fieldguard_worker_packets_total", label("worker", std::to_string(w.id)), w.packets_in);
   p.family("fieldguard_worker_alive", "gauge", "1 while the worker's loop moves.");
@@ -179,14 +174,10 @@ std::string stats_prometheus(const StatsDetail& s, double uptime_s) {
   p.family("fieldguard_port_rx_missed_total", "counter", "Packets the port dropped for lack of room.");
   for (const auto& r : s.ports) p.sample("fieldguard_port_rx_missed_total", label("port", r.name), r.rx_missed);
   if (s.syslog) {
-    p.family("fieldguard_syslog_connected", "gauge", "1 while connected to the collector.");
-    p.sample("fieldguard_syslog_connected", "", std::uint64_t{s.syslog->connected});
-    p.family("fieldguard_syslog_sent_total", "counter", "Messages sent to the collector.");
-    p.sample("fieldguard_syslog_sent_total", "", s.syslog->sent);
-    p.family("fieldguard_syslog_queued_bytes", "gauge", "Bytes waiting in the on-disk queue.");
-    p.sample("fieldguard_syslog_queued_bytes", "", s.syslog->queued_bytes);
-    p.family("fieldguard_syslog_dropped_total", "counter", "Messages refused by a full queue.");
-    p.sample("fieldguard_syslog_dropped_total", "", s.syslog->dropped);
+    p.single("fieldguard_syslog_connected", "gauge", "1 while connected to the collector.", std::uint64_t{s.syslog->connected});
+    p.single("fieldguard_syslog_sent_total", "counter", "Messages sent to the collector.", s.syslog->sent);
+    p.single("fieldguard_syslog_queued_bytes", "gauge", "Bytes waiting in the on-disk queue.", s.syslog->queued_bytes);
+    p.single("fieldguard_syslog_dropped_total", "counter", "Messages refused by a full queue.", s.syslog->dropped);
   }
   return p.out;
 }
