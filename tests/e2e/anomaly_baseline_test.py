@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from netns import Topology  # noqa: E402
+from netns import Topology, bridge_dataplane  # noqa: E402
 from harness import fail, wait_for  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
@@ -93,19 +93,7 @@ sys.exit(0 if data else 1)
 
 
 def config_text(t, state, rules=None, action="alert"):
-    text = f"""
-dataplane:
-  backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
-  ports:
-    - name: field
-      device: net_af_packet0,iface={t.south_if}
-    - name: plant
-      device: net_af_packet1,iface={t.north_if}
-  pairs:
-    - south: field
-      north: plant
-anomaly:
+    text = bridge_dataplane(t) + f"""anomaly:
   baseline: {{state_dir: {state}, event_holdoff: 1s, action: {action}}}
   clustering: {{window: 2s, min_windows: 3}}
 """

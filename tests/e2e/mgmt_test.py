@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from netns import Topology  # noqa: E402
+from netns import Topology, bridge_dataplane  # noqa: E402
 from harness import fail, wait_for  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
@@ -95,29 +95,7 @@ class Ctl:
 
 
 def config_text(t, work, backend):
-    if backend == "pcap":
-        ports = f"""
-  backend: pcap
-  ports:
-    - name: field
-      device: {t.south_if}
-    - name: plant
-      device: {t.north_if}"""
-    else:
-        ports = f"""
-  backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error, --file-prefix=fgmgmt{os.getpid()}]
-  ports:
-    - name: field
-      device: net_af_packet0,iface={t.south_if}
-    - name: plant
-      device: net_af_packet1,iface={t.north_if}"""
-    return f"""
-dataplane:{ports}
-  pairs:
-    - south: field
-      north: plant
-      fail: open
+    return bridge_dataplane(t, backend, f", --file-prefix=fgmgmt{os.getpid()}") + f"""      fail: open
 acl:
   default: allow
   rules:

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from netns import Topology  # noqa: E402
+from netns import Topology, bridge_dataplane  # noqa: E402
 from harness import fail  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
@@ -180,19 +180,7 @@ def main():
                 print(f"wrong server name: nothing delivered, {len(replay_audit) + len(replay_events)} messages queued")
 
                 # 2. Live daemon, right name, same queue.
-                cfg = f"""
-dataplane:
-  backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
-  ports:
-    - name: field
-      device: net_af_packet0,iface={t.south_if}
-    - name: plant
-      device: net_af_packet1,iface={t.north_if}
-  pairs:
-    - south: field
-      north: plant
-""" + syslog_config(d, NAME)
+                cfg = bridge_dataplane(t) + syslog_config(d, NAME)
                 with open(f"{d}/live.yaml", "w") as f:
                     f.write(cfg)
                 sock = f"{d}/control.sock"

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from netns import Topology  # noqa: E402
+from netns import Topology, bridge_dataplane  # noqa: E402
 from update_console import Nginx, Pki, bundle_tool  # noqa: E402
 from harness import fail, wait_for  # noqa: E402
 
@@ -232,19 +232,7 @@ def main():
             nginx.start()
             cfg = f"{work}/fieldguard.yaml"
             with open(cfg, "w") as f:
-                f.write(f"""
-dataplane:
-  backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
-  ports:
-    - name: field
-      device: net_af_packet0,iface={t.south_if}
-    - name: plant
-      device: net_af_packet1,iface={t.north_if}
-  pairs:
-    - south: field
-      north: plant
-acl:
+                f.write(bridge_dataplane(t) + f"""acl:
   default: allow
 anomaly:
   baseline: {{state_dir: {work}/anomaly, action: drop, event_holdoff: 1s}}

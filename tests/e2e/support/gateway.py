@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from netns import Topology
+from netns import Topology, bridge_dataplane
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -119,30 +119,7 @@ class Gateway:
         return self
 
     def _config_text(self):
-        t = self.t
-        if self.backend == "pcap":
-            ports = f"""
-  backend: pcap
-  ports:
-    - name: field
-      device: {t.south_if}
-    - name: plant
-      device: {t.north_if}"""
-        else:
-            ports = f"""
-  backend: dpdk
-  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error]
-  ports:
-    - name: field
-      device: net_af_packet0,iface={t.south_if}
-    - name: plant
-      device: net_af_packet1,iface={t.north_if}"""
-        return f"""
-dataplane:{ports}
-  pairs:
-    - south: field
-      north: plant
-{"rules: " + self.rules if self.rules else ""}
+        return bridge_dataplane(self.t, self.backend) + f"""{"rules: " + self.rules if self.rules else ""}
 {self.extra_config}"""
 
     def _start(self):

@@ -52,3 +52,32 @@ class Topology:
             sh("ip", "netns", "del", n, check=False)
         self.created = []
         return False
+
+
+def bridge_dataplane(t, backend="dpdk", eal_extra=""):
+    """The `dataplane:` section that bridges the topology's two veth ends (field -> plant):
+    DPDK on net_af_packet vdevs, or the libpcap backend on the same interfaces. Ends inside
+    the pair's mapping, so a caller may go on with pair keys (e.g. "      fail: open\\n")."""
+    if backend == "pcap":
+        ports = f"""
+  backend: pcap
+  ports:
+    - name: field
+      device: {t.south_if}
+    - name: plant
+      device: {t.north_if}"""
+    else:
+        ports = f"""
+  backend: dpdk
+  eal: [--no-huge, --no-pci, --no-shconf, -l, "0", --log-level=lib.eal:error{eal_extra}]
+  ports:
+    - name: field
+      device: net_af_packet0,iface={t.south_if}
+    - name: plant
+      device: net_af_packet1,iface={t.north_if}"""
+    return f"""
+dataplane:{ports}
+  pairs:
+    - south: field
+      north: plant
+"""
