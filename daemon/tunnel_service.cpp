@@ -8,11 +8,7 @@ namespace fg::daemon {
 
 namespace {
 
-std::string spi_text(std::uint32_t spi) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%08x", spi);
-  return b;
-}
+using esp::spi_text;
 
 // The SA list of a tunnel.install / tunnel.rekey request; diagnostics name "control".
 bool request_sas(const YAML::Node& req, std::vector<esp::SaSpec>& specs, std::string& error) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace fg::esp {
 
@@ -27,5 +29,12 @@ struct SaSpec {
 
 // Overwrites key and salt so that copies of a spec do not linger in freed memory.
 void wipe(SaSpec& spec) noexcept;
+
+// An SPI as messages and tables show it (0x0000abcd), as tshark and `ip xfrm` do.
+inline std::string spi_text(std::uint32_t spi) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", spi);
+  return b;
+}
 
 }  // namespace fg::esp

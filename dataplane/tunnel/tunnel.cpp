@@ -10,11 +10,7 @@ namespace fg::dp {
 
 namespace {
 
-std::string spi_text(std::uint32_t spi) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%08x", spi);
-  return b;
-}
+using esp::spi_text;
 
 std::string ip_text(std::uint32_t ip) {
   char b[16];
