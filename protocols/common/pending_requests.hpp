@@ -75,6 +75,10 @@ class PendingRequests {
     used_ &= ~bit(static_cast<std::size_t>(e - entries_.data()));
   }
 
+  // Forgets every outstanding entry (a protocol where a new request supersedes them, as a
+  // Modbus RTU master's does); the flow has still shown a request.
+  void clear() noexcept { used_ = 0; }
+
   [[nodiscard]] bool seen_request() const noexcept { return seen_request_; }
   [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(std::popcount(used_)); }
   static constexpr std::size_t capacity() noexcept { return N; }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "protocols/common/pending_requests.hpp"
+
 namespace fg::modbus {
 
 // One outstanding request, kept until its response (or eviction) so the response record can
@@ -14,7 +16,6 @@ struct PendingRequest {
   std::uint16_t address = 0;
   std::uint16_t quantity = 0;
   std::uint8_t unit_id = 0;
-  std::uint16_t order = 0;   // insertion counter: oldest first for eviction and duplicate ids
   std::uint8_t function = 0;
 };
 
@@ -24,13 +25,9 @@ struct PendingRequest {
 inline constexpr std::size_t kMaxPending = 16;
 
 struct FlowState {
-  std::array<PendingRequest, kMaxPending> pending{};
-  // Bit i set: pending[i] holds an outstanding request. Walking set bits instead of all 16
-  // entries keeps pairing to a few instructions when one request is outstanding, the usual case.
-  std::uint16_t used_mask = 0;
-  static_assert(kMaxPending <= 16, "used_mask has one bit per entry");
-  std::uint16_t next_order = 0;     // stamps PendingRequest::order
-  bool seen_request = false;        // until then a response may simply predate the capture
+  // The outstanding requests (the table every protocol's pairing uses); its seen_request()
+  // is false until a request came, before which a response may simply predate the capture.
+  proto::PendingRequests<PendingRequest, kMaxPending> pending{};
   std::array<bool, 2> out_of_sync{};  // per direction: framing lost, anomalies already reported
 };
 
