@@ -1,7 +1,7 @@
 #include "daemon/export/chain_verify.hpp"
 
+#include <algorithm>
 #include <fstream>
-#include <set>
 
 #include "daemon/export/hash_chain.hpp"
 #include "daemon/export/seal_key.hpp"
@@ -30,6 +30,38 @@ std::string seal_signature(const std::string& line) {
 
 std::string where(const Entry& e) { return e.file + ":" + std::to_string(e.line); }
 
+// What became of the numbers strictly between `after` and `before`, given every number
+// present anywhere (sorted, unique). Binary searches only: a tampered file can claim a gap
+// of 2^64 numbers, so walking the gap one number at a time would never finish.
+struct Gap {
+  std::uint64_t moved = 0;                  // numbers present elsewhere in the files
+  std::uint64_t gone_from = 0, gone_to = 0;  // first and last number present nowhere; 0 if none
+};
+
+Gap inspect_gap(const std::vector<std::uint64_t>& present, std::uint64_t after, std::uint64_t before) {
+  Gap g;
+  const std::size_t lo = std::upper_bound(present.begin(), present.end(), after) - present.begin();
+  const std::size_t hi = std::lower_bound(present.begin() + lo, present.end(), before) - present.begin();
+  g.moved = hi - lo;
+  if (g.moved == before - after - 1) return g;
+  // How many of [lo, hi) satisfy `pred` of their index, for a pred that holds on a prefix.
+  // partition_point hands it references into `present`, so an address gives the index.
+  const auto count_where = [&](auto pred) {
+    const auto at = std::partition_point(present.begin() + lo, present.begin() + hi, [&](const std::uint64_t& v) {
+      return pred(static_cast<std::size_t>(&v - present.data()));
+    });
+    return static_cast<std::size_t>(at - (present.begin() + lo));
+  };
+  // Present numbers strictly increase, so those sitting exactly where they would if nothing
+  // below them were missing form a prefix of [lo, hi); the first gone number follows them.
+  const std::size_t packed_low = lo + count_where([&](std::size_t i) { return present[i] == after + 1 + (i - lo); });
+  g.gone_from = after + 1 + (packed_low - lo);
+  // Symmetrically, a suffix of [lo, hi) is packed against `before`.
+  const std::size_t packed_high = lo + count_where([&](std::size_t i) { return present[i] + (hi - i) < before; });
+  g.gone_to = before - 1 - (hi - packed_high);
+  return g;
+}
+
 }  // namespace
 
 ChainReport verify_chain(const std::vector<std::string>& files, const SealKey* key) {
@@ -53,8 +85,11 @@ ChainReport verify_chain(const std::vector<std::string>& files, const SealKey* k
       entries.push_back({file, n, f->seq, f->prev, sha256_hex(line), seal_signature(line)});
     }
   }
-  std::set<std::uint64_t> seqs;
-  for (const auto& e : entries) seqs.insert(e.seq);
+  std::vector<std::uint64_t> seqs;
+  seqs.reserve(entries.size());
+  for (const auto& e : entries) seqs.push_back(e.seq);
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
 
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
@@ -75,12 +110,7 @@ ChainReport verify_chain(const std::vector<std::string>& files, const SealKey* k
                                                                  " comes after record " + std::to_string(p.seq) + " (reordered)"});
       } else {
         // A gap: the missing numbers are elsewhere (moved) or gone (deleted).
-        std::uint64_t gone_from = 0, gone_to = 0, moved = 0;
-        for (std::uint64_t s = p.seq + 1; s < e.seq; ++s) {
-          if (seqs.count(s)) { ++moved; continue; }
-          if (gone_from == 0) gone_from = s;
-          gone_to = s;
-        }
+        const auto [moved, gone_from, gone_to] = inspect_gap(seqs, p.seq, e.seq);
         if (gone_from != 0) {
           const std::string range = gone_from == gone_to ? "record " + std::to_string(gone_from)
                                                          : "records " + std::to_string(gone_from) + "-" + std::to_string(gone_to);

@@ -143,6 +143,26 @@ TEST_CASE("verify names a deleted, a reordered and an edited record by file and 
     REQUIRE_FALSE(r.problems.empty());
     CHECK(r.problems.front().message.find("record 5 deleted") != std::string::npos);
   }
+  SECTION("a deleted run with one of its records moved to the end") {
+    const std::vector<std::string> bad{lines[0], lines[1], lines[7], lines[8], lines[9], lines[10], lines[4]};
+    write_lines(d / "audit.jsonl", bad);
+    const auto r = verify_chain({d / "audit.jsonl"}, &pub);
+    CHECK(has_problem(r, "deleted", 3));    // records 3-7 are missing before record 8...
+    CHECK(has_problem(r, "reordered", 3));  // ...and record 5 is one of them, found later
+    CHECK(has_problem(r, "reordered", 7));
+    CHECK(r.problems.front().message.find("records 3-7 deleted") != std::string::npos);
+  }
+  SECTION("a forged sequence number near 2^64 is reported at once, not walked") {
+    auto bad = lines;
+    const std::size_t at = bad[10].rfind("\"seq\":11,");
+    REQUIRE(at != std::string::npos);
+    bad[10].replace(at, 9, "\"seq\":18446744073709551615,");
+    write_lines(d / "audit.jsonl", bad);
+    const auto r = verify_chain({d / "audit.jsonl"}, &pub);
+    REQUIRE(has_problem(r, "deleted", 11));
+    for (const auto& p : r.problems)
+      if (p.kind == "deleted") CHECK(p.message.find("records 11-18446744073709551614 deleted") != std::string::npos);
+  }
   SECTION("reordered") {
     auto bad = lines;
     std::swap(bad[3], bad[4]);
