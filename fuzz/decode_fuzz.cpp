@@ -1,6 +1,8 @@
 // libFuzzer target for the decode stage: byte 0 picks the link type, the rest is the frame.
+// Also checks that decode's fast path and its general path agree on every input.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "dataplane/decode/decode.hpp"
 
@@ -21,6 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   PacketMeta m;
   decode(frame, len, link, m);
   if (decode_error_name(m.error).empty()) __builtin_trap();
+  // The fast path for the common frame must decode exactly as the general path.
+  PacketMeta general;
+  detail::decode_general(frame, len, link, general);
+  if (std::memcmp(&m, &general, sizeof m) != 0) __builtin_trap();
   // What later stages rely on: offsets of a decoded frame stay inside it.
   if (m.error == DecodeError::None) {
     if (m.l3_offset > len || m.l4_offset > len) __builtin_trap();

@@ -27,6 +27,12 @@ namespace fg::dp {
 // caller (tried with LTO) gained nothing measurable in bench/decode_bench.cpp.
 void decode(const std::uint8_t* data, std::uint32_t len, LinkType link, PacketMeta& m) noexcept;
 
+namespace detail {
+// decode without its fast path for the common frame (untagged Ethernet, plain IPv4, TCP or
+// UDP): tests and the decode fuzz target check that both give the same PacketMeta.
+void decode_general(const std::uint8_t* data, std::uint32_t len, LinkType link, PacketMeta& m) noexcept;
+}  // namespace detail
+
 // Event/counter name of a decode error, e.g. "decode.truncated_l3"; "decode.ok" for None.
 std::string_view decode_error_name(DecodeError e) noexcept;
 

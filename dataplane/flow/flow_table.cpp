@@ -54,12 +54,7 @@ Flow* FlowTable::insert(const FlowKey& key, std::uint64_t hash, std::uint64_t no
   return &f;
 }
 
-void FlowTable::touch(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept {
-  // Lazy LRU: a busy flow only records the time here (its own cache line). It is moved to
-  // the tail when its class changes, or when expire() finds it at the head still active;
-  // so relinking costs at most once per timeout period instead of once per packet.
-  f.last_seen_ns = now_ns;
-  if (f.cls == cls) return;
+void FlowTable::reclass(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept {
   const std::uint32_t i = index_of(f);
   list_unlink(i);
   f.queued_ns = now_ns;

@@ -56,8 +56,14 @@ class FlowTable {
   // Inserts a new flow (caller checked it is absent). nullptr when the table is full and
   // nothing may be evicted.
   Flow* insert(const FlowKey& key, std::uint64_t hash, std::uint64_t now_ns, FlowClass cls) noexcept;
-  // Marks activity: moves the flow to the tail of its (possibly new) class list.
-  void touch(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept;
+  // Marks activity. Lazy LRU: a busy flow only records the time here (its own cache line).
+  // It is moved to the tail of its class list when its class changes, or when expire() finds
+  // it at the head still active; so relinking costs at most once per timeout period instead
+  // of once per packet.
+  void touch(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept {
+    f.last_seen_ns = now_ns;
+    if (f.cls != cls) reclass(f, now_ns, cls);
+  }
   void remove(Flow& f) noexcept;
   // Looks at up to `budget` flows due for a check and removes those idle past their class
   // timeout; returns how many it removed. Cheap when nothing is due: one look at the head
@@ -103,6 +109,7 @@ class FlowTable {
     std::uint32_t count = 0;
   };
 
+  void reclass(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept;
   void list_push_tail(FlowClass c, std::uint32_t i) noexcept;
   void list_unlink(std::uint32_t i) noexcept;
   bool evict_one() noexcept;

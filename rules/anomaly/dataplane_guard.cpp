@@ -136,7 +136,7 @@ void DataplaneGuard::raise(const dp::Packet& p, const proto::AnomalyKind& k, std
   next_.event(e);
 }
 
-void DataplaneGuard::after_packet(dp::Packet& p, dp::Flow& f, int d, bool created, std::uint64_t now_ns) noexcept {
+void DataplaneGuard::apply_after_packet(dp::Packet& p, dp::Flow& f, int d, bool created, std::uint64_t now_ns) noexcept {
   dp::Action act = pending_;
   const bool conformance = pending_ >= dp::Action::Drop;
   pending_ = dp::Action::Allow;

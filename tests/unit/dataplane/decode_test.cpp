@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -844,4 +845,72 @@ TEST_CASE("Shared captures of every link type decode on every frame and agree wi
     pcap_close(p);
   }
   CHECK(checked == std::size(kExpected));
+}
+
+// ---- the fast path for the common frame ------------------------------------------------------
+
+namespace {
+
+// decode (with its fast path for untagged Ethernet/IPv4/TCP|UDP) and the general path must
+// agree byte for byte: both start from the same reset PacketMeta, so padding agrees too.
+bool same_as_general(const std::uint8_t* data, std::uint32_t len, LinkType link) {
+  PacketMeta fast, general;
+  decode(data, len, link, fast);
+  detail::decode_general(data, len, link, general);
+  return std::memcmp(&fast, &general, sizeof fast) == 0;
+}
+
+bool same_as_general(const Bytes& frame) {
+  std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[frame.size()]);
+  if (!frame.empty()) std::memcpy(buf.get(), frame.data(), frame.size());
+  return same_as_general(buf.get(), std::uint32_t(frame.size()), LinkType::Ethernet);
+}
+
+}  // namespace
+
+TEST_CASE("The fast path for the common frame decodes every shared capture as the general path does") {
+  std::size_t frames = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(pcap_dir())) {
+    const std::string path = entry.path().string();
+    if (!path.ends_with(".pcap") && !path.ends_with(".pcapng")) continue;
+    INFO(path);
+    char err[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_open_offline(path.c_str(), err);
+    REQUIRE(p != nullptr);
+    const auto link = link_type_from_pcap(pcap_datalink(p));
+    pcap_pkthdr* h = nullptr;
+    const std::uint8_t* data = nullptr;
+    while (link && pcap_next_ex(p, &h, &data) == 1) {
+      ++frames;
+      if (!same_as_general(data, h->caplen, *link)) FAIL_CHECK("frame " << frames << " differs");
+    }
+    pcap_close(p);
+  }
+  CHECK(frames > 10000);
+}
+
+TEST_CASE("The fast path agrees with the general path on every prefix and every bogus header byte") {
+  const std::vector<Bytes> frames{
+      eth(0x0800, ipv4({}, tcp({.flags = kTcpAck | kTcpPsh}, kModbusRequest))),
+      eth(0x0800, ipv4({}, tcp({.flags = kTcpSyn, .options = {2, 4, 5, 0xb4, 1, 3, 3, 7}}))),
+      eth(0x0800, ipv4({.proto = 17}, udp(20000, 20000, kModbusRequest))),
+      cat(eth(0x0800, ipv4({}, tcp({.flags = kTcpAck}))), Bytes(6, 0)),  // Ethernet padding
+  };
+  // Each byte of the Ethernet, IPv4 and L4 headers set to values that break some check: zero,
+  // all ones, one bit off, and the boundaries of lengths and version/IHL.
+  const std::uint8_t values[] = {0x00, 0xff, 0x01, 0x45, 0x46, 0x55, 0x08, 0x11, 0x06, 0x14, 0x50, 0x40, 0x20, 0x3f};
+  for (const Bytes& frame : frames) {
+    for (std::size_t n = 0; n <= frame.size(); ++n)
+      CHECK(same_as_general(Bytes(frame.begin(), frame.begin() + std::ptrdiff_t(n))));
+    for (std::size_t at = 0; at < std::min<std::size_t>(frame.size(), 14 + 20 + 24); ++at) {
+      for (std::uint8_t v : values) {
+        Bytes bad = frame;
+        bad[at] = v;
+        INFO("byte " << at << " = " << int(v));
+        CHECK(same_as_general(bad));
+        bad[at] = static_cast<std::uint8_t>(frame[at] ^ 0x01);
+        CHECK(same_as_general(bad));
+      }
+    }
+  }
 }
