@@ -4,12 +4,6 @@
 
 namespace fg::dp {
 
-namespace {
-constexpr std::uint32_t tag_of(std::uint64_t hash) noexcept {
-  return static_cast<std::uint32_t>(hash >> 32) | 1u;  // never 0, so a tag alone never looks empty
-}
-}  // namespace
-
 FlowTable::FlowTable(std::uint32_t capacity, FlowTimeouts timeouts, FlowReleaser* releaser)
     : capacity_(capacity < 16 ? 16 : capacity),
       // Load factor stays at or below 1/2 so linear probe runs stay short.
@@ -20,15 +14,6 @@ FlowTable::FlowTable(std::uint32_t capacity, FlowTimeouts timeouts, FlowReleaser
       slots_(std::uint64_t{mask_} + 1, Slot{0, 0}) {
   free_.reserve(capacity_);
   for (std::uint32_t i = capacity_; i > 0; --i) free_.push_back(i - 1);
-}
-
-Flow* FlowTable::find(const FlowKey& key, std::uint64_t hash) noexcept {
-  const std::uint32_t tag = tag_of(hash);
-  for (std::uint32_t s = static_cast<std::uint32_t>(hash) & mask_;; s = (s + 1) & mask_) {
-    const Slot slot = slots_[s];
-    if (slot.index == 0) return nullptr;
-    if (slot.tag == tag && flows_[slot.index - 1].key == key) return &flows_[slot.index - 1];
-  }
 }
 
 Flow* FlowTable::insert(const FlowKey& key, std::uint64_t hash, std::uint64_t now_ns,

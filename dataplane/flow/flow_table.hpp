@@ -51,8 +51,15 @@ class FlowTable {
       __builtin_prefetch(f + 64);
     }
   }
-  // The flow for `key`, or nullptr.
-  Flow* find(const FlowKey& key, std::uint64_t hash) noexcept;
+  // The flow for `key`, or nullptr. Inline: it runs once per packet and is a few compares.
+  Flow* find(const FlowKey& key, std::uint64_t hash) noexcept {
+    const std::uint32_t tag = tag_of(hash);
+    for (std::uint32_t s = static_cast<std::uint32_t>(hash) & mask_;; s = (s + 1) & mask_) {
+      const Slot slot = slots_[s];
+      if (slot.index == 0) return nullptr;
+      if (slot.tag == tag && flows_[slot.index - 1].key == key) return &flows_[slot.index - 1];
+    }
+  }
   // Inserts a new flow (caller checked it is absent). nullptr when the table is full and
   // nothing may be evicted.
   Flow* insert(const FlowKey& key, std::uint64_t hash, std::uint64_t now_ns, FlowClass cls) noexcept;
@@ -109,6 +116,9 @@ class FlowTable {
     std::uint32_t count = 0;
   };
 
+  static constexpr std::uint32_t tag_of(std::uint64_t hash) noexcept {
+    return static_cast<std::uint32_t>(hash >> 32) | 1u;  // never 0, so a tag alone never looks empty
+  }
   void reclass(Flow& f, std::uint64_t now_ns, FlowClass cls) noexcept;
   void list_push_tail(FlowClass c, std::uint32_t i) noexcept;
   void list_unlink(std::uint32_t i) noexcept;

@@ -15,9 +15,7 @@ Pipeline::Pipeline(const PipelineConfig& cfg, RecordOutput& out)
       guard_(cfg.anomaly, out),
       app_(cfg.app, guard_),
       reasm_(buffers_, app_, cfg.holes),
-      policies_(cfg.max_flows < 16 ? 16 : cfg.max_flows) {  // the flow table holds at least 16
-  app_.set_judge(this);
-}
+      policies_(cfg.max_flows < 16 ? 16 : cfg.max_flows) {}  // the flow table holds at least 16
 
 void Pipeline::release(Flow& f) noexcept {
   reasm_.release(f);
@@ -29,6 +27,8 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
   ++stats_.bursts;
   // One load per burst; acquire: the whole rule set written before its publication is seen.
   rules_ = rules_src_ != nullptr ? rules_src_->load(std::memory_order_acquire) : nullptr;
+  // Without a rule set there is nothing to judge PDUs against: the app layer skips asking.
+  app_.set_judge(rules_ != nullptr ? this : nullptr);
   guard_.begin_burst();
   now_ns_ = now_ns;
   // Three passes so memory latency overlaps work: decode (after prefetching every frame), then
@@ -159,7 +159,7 @@ void Pipeline::judge_flow(Flow& f, const Packet& p, bool from_lo) noexcept {
   ++rule_stats_.flows_judged;
   // Without parsers no PDU can be judged: the flow's own rule decides everything.
   const rules::Decision d = cfg_.inspect ? rules::CompiledRules::flow_decision(fp)
-                                         : rules::Decision{fp.fall_action, fp.fall_rule, true, false, false};
+                                         : rules::Decision{.action = fp.fall_action, .judged = true, .rule = fp.fall_rule};
   f.action = static_cast<std::uint8_t>(d.action);
   f.rule = d.rule;
 }

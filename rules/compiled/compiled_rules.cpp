@@ -84,7 +84,7 @@ bool CompiledRules::l34_matches(const CompiledRule& r, const FlowTuple& t) const
 
 Decision CompiledRules::decide(std::uint32_t idx, FlowPolicy& fp, std::uint64_t now_ns, MatchStats& st) const noexcept {
   const CompiledRule& r = rules_[idx];
-  Decision d{r.action, r.name_id, true, false, r.log};
+  Decision d{.action = r.action, .judged = true, .log = r.log, .rule = r.name_id};
   if (r.rate_limit == 0) return d;
   // Token bucket per rule per flow: capacity `limit` matches, refilled at limit per period.
   const std::uint64_t cost = r.rate_per_ns;
@@ -144,7 +144,7 @@ Decision CompiledRules::judge_pdu(const R& rec, Section s, bool response, FlowPo
   // judged PDU by PDU it passes like the flow's transport (rules judge requests by default).
   if (response && fp.inspect()) return flow_decision(fp);
   if (fp.fallthrough != 0) return decide(fp.fallthrough - 1, fp, now_ns, st);
-  return {default_action_, 0, true, false, false};
+  return {.action = default_action_, .judged = true};
 }
 
 Decision CompiledRules::judge(const modbus::Record& r, bool response, FlowPolicy& fp, std::uint64_t now_ns,
