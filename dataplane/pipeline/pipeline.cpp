@@ -1,5 +1,7 @@
 #include "dataplane/pipeline/pipeline.hpp"
 
+#include <algorithm>
+
 #include "dataplane/decode/decode.hpp"
 #include "dataplane/flow/server_port.hpp"
 #include "dataplane/pipeline/pipeline_events.hpp"
@@ -34,11 +36,16 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
   // Three passes so memory latency overlaps work: decode (after prefetching every frame), then
   // key, hash and a prefetch of each flow's table slot, then the per-packet work, which
   // prefetches the next packet's flow entry.
-  // Two lines per frame: headers end and industrial PDUs begin near byte 64 (Ethernet, IPv4,
-  // TCP with options, MBAP), so the parsers' first reads miss without the second line.
+  // Headers end and industrial PDUs begin near byte 64 (Ethernet, IPv4, TCP with options,
+  // MBAP), so the parsers' first reads miss without the second line; and the parsers read
+  // a PDU's values to its end (a register read answers with up to 250 bytes), so with them
+  // every line of the frame is wanted, up to kPrefetchLines.
+  const std::uint32_t prefetch_bytes = cfg_.inspect ? kPrefetchLines * 64 : 128;
   for (std::uint16_t i = 0; i < n; ++i) {
-    __builtin_prefetch(pkts[i]->data);
-    if (pkts[i]->len > 64) __builtin_prefetch(pkts[i]->data + 64);
+    const std::uint8_t* d = pkts[i]->data;
+    const std::uint32_t end = std::min<std::uint32_t>(pkts[i]->len, prefetch_bytes);
+    __builtin_prefetch(d);
+    for (std::uint32_t o = 64; o < end; o += 64) __builtin_prefetch(d + o);
   }
   for (std::uint16_t i = 0; i < n; ++i) decode(pkts[i]->data, pkts[i]->len, pkts[i]->link, pkts[i]->meta);
   if (identity_ != nullptr) identity_->run(pkts, n, now_ns);  // who sent it, before any flow state
