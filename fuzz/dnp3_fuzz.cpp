@@ -46,17 +46,17 @@ void feed(Stream& s, const std::uint8_t* p, std::size_t n, proto::Direction dir,
   while (pos < s.buf.size()) {
     const proto::Bytes in(s.buf.data() + pos, s.buf.size() - pos);
     const proto::ParseResult r = dnp3::parse(in, dir, st, sink);
-    if (r.status == proto::Status::Ok && r.consumed == 0) __builtin_trap();
-    if (r.consumed > in.size()) __builtin_trap();
-    if (r.status == proto::Status::NeedMore) {
-      if (r.needed != 0 && r.needed <= in.size()) __builtin_trap();
+    if (r.status() == proto::Status::Ok && r.consumed() == 0) __builtin_trap();
+    if (r.consumed() > in.size()) __builtin_trap();
+    if (r.status() == proto::Status::NeedMore) {
+      if (r.needed() != 0 && r.needed() <= in.size()) __builtin_trap();
       break;
     }
-    if (r.consumed == 0) {
+    if (r.consumed() == 0) {
       s.dead = true;
       break;
     }
-    pos += r.consumed;
+    pos += r.consumed();
   }
   s.buf.erase(s.buf.begin(), s.buf.begin() + static_cast<std::ptrdiff_t>(pos));
 }
@@ -67,8 +67,8 @@ void feed_datagram(const std::uint8_t* p, std::size_t n, proto::Direction dir, d
   std::size_t pos = 0;
   while (pos < n) {
     const proto::ParseResult r = dnp3::parse(proto::Bytes(p + pos, n - pos), dir, st, sink);
-    if (r.status == proto::Status::NeedMore || r.consumed == 0) break;
-    pos += r.consumed;
+    if (r.status() == proto::Status::NeedMore || r.consumed() == 0) break;
+    pos += r.consumed();
   }
 }
 

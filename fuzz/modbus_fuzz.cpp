@@ -54,18 +54,18 @@ void drive(bool rtu, DirBuf& b, Bytes chunk, Direction dir, fg::modbus::FlowStat
     if (guard > 100000) __builtin_trap();  // parse must always make progress
     Bytes in(b.data + off, b.len - off);
     const auto r = rtu ? fg::modbus::parse_rtu(in, dir, st, sink) : fg::modbus::parse(in, dir, st, sink);
-    if (r.status == Status::Ok && r.consumed == 0) __builtin_trap();
-    if (r.consumed > in.size()) __builtin_trap();
-    if (r.status == Status::NeedMore) {
-      if (r.needed != 0 && r.needed <= in.size()) __builtin_trap();
-      if (r.needed > 260) __builtin_trap();
+    if (r.status() == Status::Ok && r.consumed() == 0) __builtin_trap();
+    if (r.consumed() > in.size()) __builtin_trap();
+    if (r.status() == Status::NeedMore) {
+      if (r.needed() != 0 && r.needed() <= in.size()) __builtin_trap();
+      if (r.needed() > 260) __builtin_trap();
       break;
     }
-    if (r.status == Status::Malformed && r.consumed == 0) {
+    if (r.status() == Status::Malformed && r.consumed() == 0) {
       b.dead = true;
       break;
     }
-    off += r.consumed;
+    off += r.consumed();
   }
   std::memmove(b.data, b.data + off, b.len - off);
   b.len -= off;

@@ -70,17 +70,17 @@ struct Direction {
     while (off < kept.size()) {
       proto::Bytes in(kept.data() + off, kept.size() - off);
       proto::ParseResult r = opcua::parse(in, dir, st, sink);
-      if (r.status == proto::Status::NeedMore) {
-        if (r.needed != 0 && r.needed <= in.size()) std::abort();
+      if (r.status() == proto::Status::NeedMore) {
+        if (r.needed() != 0 && r.needed() <= in.size()) std::abort();
         break;
       }
-      if (r.consumed > in.size()) std::abort();
-      if (r.status == proto::Status::Ok && r.consumed == 0) std::abort();
-      if (r.consumed == 0) {
+      if (r.consumed() > in.size()) std::abort();
+      if (r.status() == proto::Status::Ok && r.consumed() == 0) std::abort();
+      if (r.consumed() == 0) {
         stopped = true;
         break;
       }
-      off += r.consumed;
+      off += r.consumed();
     }
     kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(off));
   }

@@ -55,14 +55,14 @@ void run_direction(Bytes stream, std::size_t chunk_split, Direction dir, fg::s7c
       Bytes in(buf.data() + off, buf.size() - off);
       if (in.empty()) break;
       fg::proto::ParseResult r = fg::s7comm::parse(in, dir, st, sink);
-      if (r.status == Status::Ok && r.consumed == 0) __builtin_trap();  // contract violation
-      if (r.consumed > in.size()) __builtin_trap();
-      if (r.status == Status::NeedMore) {
-        if (r.needed != 0 && r.needed <= in.size()) __builtin_trap();  // would loop forever
+      if (r.status() == Status::Ok && r.consumed() == 0) __builtin_trap();  // contract violation
+      if (r.consumed() > in.size()) __builtin_trap();
+      if (r.status() == Status::NeedMore) {
+        if (r.needed() != 0 && r.needed() <= in.size()) __builtin_trap();  // would loop forever
         break;
       }
-      if (r.consumed == 0) return;  // parser gave up on this direction
-      off += r.consumed;
+      if (r.consumed() == 0) return;  // parser gave up on this direction
+      off += r.consumed();
     }
     buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(off));
   }

@@ -43,7 +43,7 @@ bool AppLayer::is_rtu_port(const Flow& f) const noexcept {
 void AppLayer::raise(const proto::Anomaly& a, Protocol p, EventKind kind) noexcept {
   if (kind == EventKind::Anomaly) ++stats_.anomalies;
   EventEntry e;
-  e.ctx = entry_.ctx;
+  e.ctx = ctx_;
   e.kind = kind;
   e.proto = p;
   e.action = verdict_;
@@ -102,13 +102,17 @@ template <class R>
 void AppLayer::add_record(const R& r) noexcept {
   ++stats_.pdus[static_cast<int>(r.protocol) & 7];
   judge_record(r);
-  entry_.verdict = verdict_;
-  entry_.rule = rule_;
-  entry_.anomaly_count = static_cast<std::uint8_t>(call_anomaly_count_);
-  for (int k = 0; k < call_anomaly_count_; ++k) entry_.anomalies[k] = call_anomalies_[k];
+  const int anomalies = call_anomaly_count_;
   call_anomaly_count_ = 0;
-  entry_.record.template emplace<R>(r);
-  out_.audit(entry_);
+  AuditEntry* e = out_.begin_audit();
+  if (e == nullptr) return;  // no room: the output counted the loss
+  e->ctx = ctx_;
+  e->verdict = verdict_;
+  e->rule = rule_;
+  e->anomaly_count = static_cast<std::uint8_t>(anomalies);
+  for (int k = 0; k < anomalies; ++k) e->anomalies[k] = call_anomalies_[k];
+  e->record.template emplace<R>(r);
+  out_.commit_audit();
 }
 
 bool AppLayer::bind(Flow& f, int d, proto::Bytes data) noexcept {
@@ -197,16 +201,16 @@ std::uint32_t AppLayer::parse_stream(Flow& f, int d, proto::Bytes data) noexcept
     call_anomaly_count_ = 0;  // anomalies after the last record of a call stay events only
     if (pdu_drop_pending_) {
       pdu_drop_pending_ = false;
-      pdu_drop_hi_ = cur_pdu_seq_ + std::max<std::uint32_t>(r.consumed, 1);
+      pdu_drop_hi_ = cur_pdu_seq_ + std::max<std::uint32_t>(r.consumed(), 1);
     }
-    if (r.status == proto::Status::NeedMore) break;
-    if (r.consumed == 0) {
+    if (r.status() == proto::Status::NeedMore) break;
+    if (r.consumed() == 0) {
       // Framing lost for good (or a parser broke its contract): stop parsing, keep forwarding.
       f.app_status = static_cast<std::uint8_t>(AppStatus::GaveUp);
       ++stats_.gave_up;
       return static_cast<std::uint32_t>(data.size());
     }
-    off += std::min<std::uint32_t>(r.consumed, static_cast<std::uint32_t>(in.size()));
+    off += std::min<std::uint32_t>(r.consumed(), static_cast<std::uint32_t>(in.size()));
   }
   return off;
 }

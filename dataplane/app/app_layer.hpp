@@ -47,7 +47,7 @@ class AppLayer final : public StreamConsumer,
     // entry for the same reason: copying the context into each record right after these
     // stores stalled the record hand-off (a third of the DNP3 record path in perf).
     const PacketMeta& m = p.meta;
-    PacketContext& ctx = entry_.ctx;
+    PacketContext& ctx = ctx_;
     ctx.frame = p.frame;
     ctx.ts_ns = p.ts_ns;
     ctx.src = m.src;
@@ -135,10 +135,10 @@ class AppLayer final : public StreamConsumer,
   bool cur_tcp_ = false;
   std::uint32_t cur_pdu_seq_ = 0;
   proto::Protocol current_proto_ = proto::Protocol::None;
+  // The packet the next records and events are about (begin_packet).
+  PacketContext ctx_{};
   // Anomalies reported since the last record: parsers report a PDU's anomalies before its
-  // record, so each record carries those found while parsing it. `entry_` is where records
-  // are stamped; only the protocol part changes per record.
-  AuditEntry entry_{};
+  // record, so each record carries those found while parsing it.
   const proto::AnomalyKind* call_anomalies_[AuditEntry::kMaxAnomalies] = {};
   int call_anomaly_count_ = 0;
   AppStats stats_{};

@@ -59,8 +59,20 @@ class RecordOutput {
   virtual void audit(const AuditEntry& e) noexcept = 0;
   virtual void event(const EventEntry& e) noexcept = 0;
 
+  // The hand-off the app layer uses: begin_audit gives the entry to build the next audit
+  // record in (nullptr when none is free: the record is lost and the output has counted it),
+  // commit_audit hands it over; one commit follows every non-null begin. A ring gives its
+  // next slot, so a record is written once, in place, instead of being built aside and
+  // copied in (that copy stalled: its loads spanned the stores that had just built it).
+  // By default the entry is this output's own and commit passes it to audit().
+  virtual AuditEntry* begin_audit() noexcept { return &scratch_; }
+  virtual void commit_audit() noexcept { audit(scratch_); }
+
  protected:
   ~RecordOutput() = default;
+
+ private:
+  AuditEntry scratch_{};
 };
 
 }  // namespace fg::dp

@@ -17,6 +17,12 @@ class RingOutput final : public RecordOutput {
   void audit(const AuditEntry& e) noexcept override {
     if (!audit_ring.push(e)) lost.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
   }
+  AuditEntry* begin_audit() noexcept override {
+    AuditEntry* slot = audit_ring.reserve();
+    if (slot == nullptr) lost.fetch_add(1, std::memory_order_relaxed);
+    return slot;
+  }
+  void commit_audit() noexcept override { audit_ring.commit(); }
   void event(const EventEntry& e) noexcept override {
     if (!event_ring.push(e)) lost.fetch_add(1, std::memory_order_relaxed);
   }

@@ -18,16 +18,28 @@ class SpscRing {
 
   // Producer side. False when full (the caller counts the loss).
   bool push(const T& v) noexcept {
+    T* slot = reserve();
+    if (slot == nullptr) return false;
+    *slot = v;
+    commit();
+    return true;
+  }
+  // Producer side, in place: the next free slot to fill (nullptr when full), then commit()
+  // publishes it. Nothing is published until commit; reserve again without a commit gives
+  // the same slot.
+  T* reserve() noexcept {
     const std::uint64_t h = head_.load(std::memory_order_relaxed);  // only we write head
     if (h - tail_cache_ > mask_) {
       // acquire: see the consumer's reads of those slots finished before we overwrite them
       tail_cache_ = tail_.load(std::memory_order_acquire);
-      if (h - tail_cache_ > mask_) return false;
+      if (h - tail_cache_ > mask_) return nullptr;
     }
-    slots_[h & mask_] = v;
+    return &slots_[h & mask_];
+  }
+  void commit() noexcept {
+    const std::uint64_t h = head_.load(std::memory_order_relaxed);
     head_.store(h + 1, std::memory_order_release);  // release: publish the slot contents
     prefetch_for_write(h + kPrefetchAhead);
-    return true;
   }
   // Producer side: free slots, for callers that must not lose a record (offline replay
   // drains synchronously when this reaches 0).

@@ -78,7 +78,7 @@ proto::ParseResult parse(proto::Bytes in, proto::Direction dir, FlowState& st,
   MsgType type;
   if (!detail::lookup_msg_type(in.data(), type)) {
     ParseResult r = resync(in);
-    sink.on_anomaly({&kBadMessageType, proto::Reader(in).le32() & 0xFFFFFF, r.consumed});
+    sink.on_anomaly({&kBadMessageType, proto::Reader(in).le32() & 0xFFFFFF, r.consumed()});
     return r;
   }
   const std::uint8_t chunk_byte = in[3];

@@ -87,14 +87,12 @@ void DataplaneGuard::event(const dp::EventEntry& e) noexcept {
 }
 
 void DataplaneGuard::audit(const dp::AuditEntry& e) noexcept {
-  // Parsers report a PDU's anomalies before its record: the record shows the verdict the
-  // conformance action gives its packet.
-  if (pending_ <= e.verdict || pending_ < dp::Action::Drop) {
+  if (verdict_with_pending(e.verdict) == e.verdict) {
     next_.audit(e);
     return;
   }
   dp::AuditEntry out = e;
-  out.verdict = pending_;
+  out.verdict = verdict_with_pending(e.verdict);
   next_.audit(out);
 }
 

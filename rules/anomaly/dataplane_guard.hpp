@@ -77,6 +77,11 @@ class DataplaneGuard final : public dp::RecordOutput {
 
   void audit(const dp::AuditEntry& e) noexcept override;
   void event(const dp::EventEntry& e) noexcept override;
+  dp::AuditEntry* begin_audit() noexcept override { return building_ = next_.begin_audit(); }
+  void commit_audit() noexcept override {
+    building_->verdict = verdict_with_pending(building_->verdict);
+    next_.commit_audit();
+  }
 
   // After the pipeline inspected packet `p` of flow `f` (d: 0 from the client): applies the
   // strongest conformance action the packet's anomalies asked for and the quarantine, then
@@ -100,6 +105,11 @@ class DataplaneGuard final : public dp::RecordOutput {
     bool used = false;
     RateWindow w{};
   };
+  // Parsers report a PDU's anomalies before its record: the record shows the verdict the
+  // conformance action gives its packet.
+  [[nodiscard]] dp::Action verdict_with_pending(dp::Action v) const noexcept {
+    return pending_ > v && pending_ >= dp::Action::Drop ? pending_ : v;
+  }
   void apply_after_packet(dp::Packet& p, dp::Flow& f, int d, bool created, std::uint64_t now_ns) noexcept;
   // Takes the actions and thresholds of `next` (not its slots): a fixed-size copy, no allocation.
   void adopt(const GuardConfig& next) noexcept;
@@ -114,6 +124,7 @@ class DataplaneGuard final : public dp::RecordOutput {
   dp::RecordOutput& next_;
   dp::Action pending_ = dp::Action::Allow;  // strongest conformance action of the current packet
   const Quarantine* quarantine_ = nullptr;  // this burst's
+  dp::AuditEntry* building_ = nullptr;      // between begin_audit and commit_audit
   GuardStats stats_{};
   std::array<Slot, kSlots> syn_{};          // by server address
   std::array<Slot, kSlots> connections_{};  // by client address

@@ -62,8 +62,8 @@ inline proto::ParseResult parse_all(const ByteVec& in, proto::Direction dir, Flo
   proto::ParseResult r{};
   while (pos < in.size()) {
     r = parse(proto::Bytes(in.data() + pos, in.size() - pos), dir, st, sink);
-    if (r.status == proto::Status::NeedMore || r.consumed == 0) break;
-    pos += r.consumed;
+    if (r.status() == proto::Status::NeedMore || r.consumed() == 0) break;
+    pos += r.consumed();
   }
   return r;
 }

@@ -41,8 +41,8 @@ TEST_CASE("a frame without user data gives one link-only record", "[dnp3][link]"
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse(proto::Bytes(kLinkStatus), proto::Direction::ToClient, *st, sink);
-  REQUIRE(r.status == proto::Status::Ok);
-  REQUIRE(r.consumed == kLinkStatus.size());
+  REQUIRE(r.status() == proto::Status::Ok);
+  REQUIRE(r.consumed() == kLinkStatus.size());
   REQUIRE(sink.records.size() == 1);
   const Record& rec = sink.records[0];
   CHECK(rec.protocol == proto::Protocol::Dnp3);
@@ -62,8 +62,8 @@ TEST_CASE("a one-frame read request carries the application layer", "[dnp3][link
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse(proto::Bytes(kRead), proto::Direction::ToServer, *st, sink);
-  REQUIRE(r.status == proto::Status::Ok);
-  REQUIRE(r.consumed == kRead.size());
+  REQUIRE(r.status() == proto::Status::Ok);
+  REQUIRE(r.consumed() == kRead.size());
   REQUIRE(sink.records.size() == 1);
   const Record& rec = sink.records[0];
   CHECK(rec.link_src == 1);
@@ -89,18 +89,18 @@ TEST_CASE("split input asks for the header, then for the whole frame", "[dnp3][l
   RecordingSink sink;
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{9}}) {
     auto r = parse(proto::Bytes(kRead.data(), n), proto::Direction::ToServer, *st, sink);
-    CHECK(r.status == proto::Status::NeedMore);
-    CHECK(r.needed == 10);
+    CHECK(r.status() == proto::Status::NeedMore);
+    CHECK(r.needed() == 10);
   }
   for (std::size_t n : {std::size_t{10}, kRead.size() - 1}) {
     auto r = parse(proto::Bytes(kRead.data(), n), proto::Direction::ToServer, *st, sink);
-    CHECK(r.status == proto::Status::NeedMore);
-    CHECK(r.needed == kRead.size());
+    CHECK(r.status() == proto::Status::NeedMore);
+    CHECK(r.needed() == kRead.size());
   }
   CHECK(sink.records.empty());
   CHECK(sink.anomalies.empty());
   auto r = parse(proto::Bytes(kRead), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Ok);
+  CHECK(r.status() == proto::Status::Ok);
   CHECK(sink.records.size() == 1);
 }
 
@@ -111,7 +111,7 @@ TEST_CASE("several frames in one buffer are parsed one per call", "[dnp3][link]"
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse_all(both, proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Ok);
+  CHECK(r.status() == proto::Status::Ok);
   REQUIRE(sink.records.size() == 3);
   CHECK(sink.records[1].has_app);
 }
@@ -123,12 +123,12 @@ TEST_CASE("a bad header CRC gives an anomaly, no record, and a resync to the nex
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse(proto::Bytes(bad), proto::Direction::ToServer, *st, sink);
-  REQUIRE(r.status == proto::Status::Malformed);
-  CHECK(r.consumed == kRead.size());
+  REQUIRE(r.status() == proto::Status::Malformed);
+  CHECK(r.consumed() == kRead.size());
   CHECK(sink.records.empty());
   CHECK(sink.saw(kBadLinkCrc));
-  r = parse(proto::Bytes(bad).subspan(r.consumed), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Ok);
+  r = parse(proto::Bytes(bad).subspan(r.consumed()), proto::Direction::ToServer, *st, sink);
+  CHECK(r.status() == proto::Status::Ok);
   CHECK(sink.records.size() == 1);
 }
 
@@ -137,8 +137,8 @@ TEST_CASE("the OpenICS zero-length reply is skipped like tshark does", "[dnp3][l
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse(proto::Bytes(reply), proto::Direction::ToClient, *st, sink);
-  CHECK(r.status == proto::Status::Malformed);
-  CHECK(r.consumed > 0);
+  CHECK(r.status() == proto::Status::Malformed);
+  CHECK(r.consumed() > 0);
   CHECK(sink.records.empty());
   CHECK(sink.saw(kBadLinkCrc));
 }
@@ -149,8 +149,8 @@ TEST_CASE("a good header CRC with a length below 5 is a bad length", "[dnp3][lin
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse(proto::Bytes(v), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Malformed);
-  CHECK(r.consumed > 0);
+  CHECK(r.status() == proto::Status::Malformed);
+  CHECK(r.consumed() > 0);
   CHECK(sink.saw(kBadLength));
   CHECK(detect(proto::Bytes(v), proto::Direction::ToServer) == proto::Detect::No);
 }
@@ -161,7 +161,7 @@ TEST_CASE("a bad data block CRC keeps the record but flags it", "[dnp3][link]") 
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse(proto::Bytes(bad), proto::Direction::ToServer, *st, sink);
-  REQUIRE(r.status == proto::Status::Ok);
+  REQUIRE(r.status() == proto::Status::Ok);
   REQUIRE(sink.records.size() == 1);
   CHECK_FALSE(sink.records[0].crc_ok);
   CHECK_FALSE(sink.records[0].has_app);
@@ -174,14 +174,14 @@ TEST_CASE("garbage before a frame is skipped up to 0x05 0x64", "[dnp3][link]") {
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse(proto::Bytes(v), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Malformed);
-  CHECK(r.consumed == 4);
+  CHECK(r.status() == proto::Status::Malformed);
+  CHECK(r.consumed() == 4);
   CHECK(sink.saw(kBadStart));
   // A lone trailing 0x05 may start a frame: it is kept.
   const ByteVec tail{0x00, 0x05};
   r = parse(proto::Bytes(tail), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Malformed);
-  CHECK(r.consumed == 1);
+  CHECK(r.status() == proto::Status::Malformed);
+  CHECK(r.consumed() == 1);
 }
 
 TEST_CASE("detection needs start octets, a length of 5 or more and a good header CRC", "[dnp3][detect]") {

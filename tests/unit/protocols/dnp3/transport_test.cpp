@@ -41,7 +41,7 @@ TEST_CASE("a multi-frame response is reassembled and described on its FIN frame"
   auto st = std::make_unique<FlowState>();
   RecordingSink sink;
   auto r = parse_all(stream, proto::Direction::ToClient, *st, sink);
-  CHECK(r.status == proto::Status::Ok);
+  CHECK(r.status() == proto::Status::Ok);
   REQUIRE(sink.records.size() == 3);
   CHECK(sink.records[0].transport_fir);
   CHECK_FALSE(sink.records[0].transport_fin);
@@ -71,9 +71,9 @@ TEST_CASE("the same stream fed one byte at a time gives the same records", "[dnp
     buf.push_back(b);
     for (;;) {
       auto r = parse(proto::Bytes(buf), proto::Direction::ToClient, *st, sink);
-      if (r.status == proto::Status::NeedMore) break;
-      REQUIRE(r.consumed > 0);
-      buf.erase(buf.begin(), buf.begin() + r.consumed);
+      if (r.status() == proto::Status::NeedMore) break;
+      REQUIRE(r.consumed() > 0);
+      buf.erase(buf.begin(), buf.begin() + r.consumed());
     }
   }
   CHECK(buf.empty());

@@ -49,13 +49,13 @@ TEST_CASE("RTU frames split anywhere ask for the frame's total length") {
     FlowState st{};
     CollectSink sink;
     const auto r = parse_rtu(fg::proto::Bytes(frame.data(), n), kToServer, st, sink);
-    CHECK(r.status == Status::NeedMore);
-    CHECK((r.needed == 0 || r.needed == frame.size()));
+    CHECK(r.status() == Status::NeedMore);
+    CHECK((r.needed() == 0 || r.needed() == frame.size()));
     CHECK(sink.anomalies.empty());
   }
   FlowState st{};
   CollectSink sink;
-  CHECK(parse_rtu(frame, kToServer, st, sink).consumed == frame.size());
+  CHECK(parse_rtu(frame, kToServer, st, sink).consumed() == frame.size());
 }
 
 TEST_CASE("a bad RTU CRC is reported once and parsing slides to the next good frame") {
@@ -87,8 +87,8 @@ TEST_CASE("an RTU function with no derivable length is unframeable") {
   FlowState st{};
   CollectSink sink;
   const auto r = parse_rtu(hex("01 41 00 00 00 00"), kToServer, st, sink);
-  CHECK(r.status == Status::Malformed);
-  CHECK(r.consumed == 1);
+  CHECK(r.status() == Status::Malformed);
+  CHECK(r.consumed() == 1);
   CHECK(sink.count(kRtuUnframeable) == 1);
 }
 

@@ -42,8 +42,8 @@ TEST_CASE("parse frames one ADU and reports its MBAP fields") {
   CollectSink sink;
   auto req = hex("0001 0000 0006 0a 03 0005 0002");
   const auto r = parse(req, kToServer, st, sink);
-  REQUIRE(r.status == Status::Ok);
-  CHECK(r.consumed == 12);
+  REQUIRE(r.status() == Status::Ok);
+  CHECK(r.consumed() == 12);
   REQUIRE(sink.records.size() == 1);
   const Record& rec = sink.records[0];
   CHECK(rec.protocol == fg::proto::Protocol::Modbus);
@@ -64,9 +64,9 @@ TEST_CASE("parse asks for more on 1 byte, header only and n-1 bytes") {
     FlowState st{};
     CollectSink sink;
     const auto r = parse(fg::proto::Bytes(req.data(), n), kToServer, st, sink);
-    CHECK(r.status == Status::NeedMore);
-    CHECK(r.consumed == 0);
-    CHECK(r.needed == (n >= 6 ? 12u : 0u));
+    CHECK(r.status() == Status::NeedMore);
+    CHECK(r.consumed() == 0);
+    CHECK(r.needed() == (n >= 6 ? 12u : 0u));
     CHECK(sink.records.empty());
   }
 }
@@ -96,8 +96,8 @@ TEST_CASE("a bad MBAP length is reported and never waits for 65k bytes") {
   CollectSink sink;
   auto bytes = hex("0000 0000 0000 01 03");
   const auto r = parse(bytes, kToServer, st, sink);
-  CHECK(r.status == Status::Malformed);
-  CHECK(r.consumed > 0);
+  CHECK(r.status() == Status::Malformed);
+  CHECK(r.consumed() > 0);
   CHECK(sink.count(kBadLength) == 1);
   // Still out of sync: the next bad header is not reported again.
   (void)parse(bytes, kToServer, st, sink);

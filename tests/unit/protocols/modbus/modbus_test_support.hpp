@@ -45,8 +45,8 @@ inline std::size_t feed(std::vector<std::uint8_t> bytes, proto::Direction dir, F
   while (off < bytes.size()) {
     proto::Bytes in(bytes.data() + off, bytes.size() - off);
     const auto r = rtu ? parse_rtu(in, dir, st, sink) : parse(in, dir, st, sink);
-    if (r.status == proto::Status::NeedMore || r.consumed == 0) break;
-    off += r.consumed;
+    if (r.status() == proto::Status::NeedMore || r.consumed() == 0) break;
+    off += r.consumed();
   }
   return bytes.size() - off;
 }

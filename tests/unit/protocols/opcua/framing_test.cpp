@@ -40,18 +40,18 @@ TEST_CASE("parse asks for more on 1 byte, the header only, and n-1 bytes", "[opc
   FlowState st{};
   CollectSink sink;
   auto r = parse(proto::Bytes(hel).first(1), Direction::ToServer, st, sink);
-  CHECK(r.status == Status::NeedMore);
-  CHECK(r.needed == 0);
+  CHECK(r.status() == Status::NeedMore);
+  CHECK(r.needed() == 0);
   r = parse(proto::Bytes(hel).first(8), Direction::ToServer, st, sink);
-  CHECK(r.status == Status::NeedMore);
-  CHECK(r.needed == hel.size());
+  CHECK(r.status() == Status::NeedMore);
+  CHECK(r.needed() == hel.size());
   r = parse(proto::Bytes(hel).first(hel.size() - 1), Direction::ToServer, st, sink);
-  CHECK(r.status == Status::NeedMore);
-  CHECK(r.needed == hel.size());
+  CHECK(r.status() == Status::NeedMore);
+  CHECK(r.needed() == hel.size());
   CHECK(sink.records.empty());
   r = parse(hel, Direction::ToServer, st, sink);
-  CHECK(r.status == Status::Ok);
-  CHECK(r.consumed == hel.size());
+  CHECK(r.status() == Status::Ok);
+  CHECK(r.consumed() == hel.size());
   REQUIRE(sink.records.size() == 1);
   CHECK(sink.anomalies.empty());
 }
@@ -63,8 +63,8 @@ TEST_CASE("parse takes one chunk at a time from a segment holding several", "[op
   FlowState st{};
   CollectSink sink;
   auto r = parse(both, Direction::ToClient, st, sink);
-  CHECK(r.status == Status::Ok);
-  CHECK(r.consumed == a.size());
+  CHECK(r.status() == Status::Ok);
+  CHECK(r.consumed() == a.size());
   CHECK(sink.records.size() == 1);
 }
 
@@ -75,11 +75,11 @@ TEST_CASE("garbage before a chunk is skipped with one anomaly and parsing resume
   FlowState st{};
   CollectSink sink;
   auto r = parse(junk, Direction::ToClient, st, sink);
-  CHECK(r.status == Status::Malformed);
-  CHECK(r.consumed == 10);
+  CHECK(r.status() == Status::Malformed);
+  CHECK(r.consumed() == 10);
   CHECK(sink.has(kBadMessageType));
-  r = parse(proto::Bytes(junk).subspan(r.consumed), Direction::ToClient, st, sink);
-  CHECK(r.status == Status::Ok);
+  r = parse(proto::Bytes(junk).subspan(r.consumed()), Direction::ToClient, st, sink);
+  CHECK(r.status() == Status::Ok);
   CHECK(sink.records.size() == 1);
 }
 
@@ -88,8 +88,8 @@ TEST_CASE("a garbage-only buffer keeps its last 3 bytes for a header that may fo
   FlowState st{};
   CollectSink sink;
   auto r = parse(junk, Direction::ToClient, st, sink);
-  CHECK(r.status == Status::Malformed);
-  CHECK(r.consumed == junk.size() - 3);
+  CHECK(r.status() == Status::Malformed);
+  CHECK(r.consumed() == junk.size() - 3);
 }
 
 TEST_CASE("a header with an impossible size is an anomaly and a resync, never Ok with 0", "[opcua]") {
@@ -99,8 +99,8 @@ TEST_CASE("a header with an impossible size is an anomaly and a resync, never Ok
     FlowState st{};
     CollectSink sink;
     auto r = parse(b, Direction::ToClient, st, sink);
-    CHECK(r.status == Status::Malformed);
-    CHECK(r.consumed > 0);
+    CHECK(r.status() == Status::Malformed);
+    CHECK(r.consumed() > 0);
     CHECK(sink.has(kBadChunkSize));
   }
 }
@@ -110,11 +110,11 @@ TEST_CASE("a bad chunk byte frames by size but is reported", "[opcua]") {
   FlowState st{};
   CollectSink sink;
   auto r = parse(b, Direction::ToServer, st, sink);
-  CHECK(r.status == Status::Ok);
+  CHECK(r.status() == Status::Ok);
   CHECK(sink.has(kBadChunkType));
   auto hel = Builder("HEL", 'C').u32(0).u32(65535).u32(65535).u32(0).u32(0).null_str().finish();
   CollectSink sink2;
   FlowState st2{};
-  CHECK(parse(hel, Direction::ToServer, st2, sink2).status == Status::Ok);
+  CHECK(parse(hel, Direction::ToServer, st2, sink2).status() == Status::Ok);
   CHECK(sink2.has(kBadChunkType));
 }

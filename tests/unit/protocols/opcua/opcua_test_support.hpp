@@ -78,8 +78,8 @@ inline void feed(std::vector<std::uint8_t> bytes, proto::Direction dir, FlowStat
   proto::Bytes in(bytes);
   while (!in.empty()) {
     proto::ParseResult r = parse(in, dir, st, sink);
-    if (r.status == proto::Status::NeedMore || r.consumed == 0) break;
-    in = in.subspan(r.consumed);
+    if (r.status() == proto::Status::NeedMore || r.consumed() == 0) break;
+    in = in.subspan(r.consumed());
   }
 }
 

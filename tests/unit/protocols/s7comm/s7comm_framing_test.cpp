@@ -21,8 +21,8 @@ TEST_CASE("a COTP connection request yields one record with references and TSAPs
   auto st = std::make_unique<FlowState>();
   CollectSink sink;
   auto r = parse(proto::Bytes(b.data(), b.size()), proto::Direction::ToServer, *st, sink);
-  REQUIRE(r.status == proto::Status::Ok);
-  REQUIRE(r.consumed == b.size());
+  REQUIRE(r.status() == proto::Status::Ok);
+  REQUIRE(r.consumed() == b.size());
   REQUIRE(sink.records.size() == 1);
   const Record& rec = sink.records[0];
   CHECK(rec.protocol == proto::Protocol::S7comm);
@@ -53,12 +53,12 @@ TEST_CASE("split input asks for more: 1 byte, header only, n-1 bytes") {
   CollectSink sink;
   for (std::size_t n : {std::size_t{1}, std::size_t{4}, std::size_t{6}, b.size() - 1}) {
     auto r = parse(proto::Bytes(b.data(), n), proto::Direction::ToServer, *st, sink);
-    CHECK(r.status == proto::Status::NeedMore);
-    CHECK((r.needed == 7 || r.needed == b.size()));
+    CHECK(r.status() == proto::Status::NeedMore);
+    CHECK((r.needed() == 7 || r.needed() == b.size()));
   }
   CHECK(sink.records.empty());
   auto r = parse(proto::Bytes(b.data(), b.size()), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Ok);
+  CHECK(r.status() == proto::Status::Ok);
   REQUIRE(sink.records.size() == 1);
   CHECK(sink.records[0].has_setup);
   CHECK(sink.records[0].pdu_size == 480);
@@ -89,8 +89,8 @@ TEST_CASE("a bad TPKT version raises bad_tpkt and resyncs to the next TPKT") {
   auto st = std::make_unique<FlowState>();
   CollectSink sink;
   auto r = parse(proto::Bytes(b.data(), b.size()), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Malformed);
-  CHECK(r.consumed == 2);
+  CHECK(r.status() == proto::Status::Malformed);
+  CHECK(r.consumed() == 2);
   CHECK(sink.has(kBadTpkt));
   CHECK(parse_all(b, *st, sink) == 0);
   CHECK(sink.records.size() == 1);
@@ -101,8 +101,8 @@ TEST_CASE("a TPKT length below 7 is malformed and never consumes nothing") {
   auto st = std::make_unique<FlowState>();
   CollectSink sink;
   auto r = parse(proto::Bytes(b.data(), b.size()), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Malformed);
-  CHECK(r.consumed > 0);
+  CHECK(r.status() == proto::Status::Malformed);
+  CHECK(r.consumed() > 0);
   CHECK(sink.has(kBadTpkt));
 }
 
@@ -111,7 +111,7 @@ TEST_CASE("a COTP header longer than its TPKT raises bad_cotp but still frames")
   auto st = std::make_unique<FlowState>();
   CollectSink sink;
   auto r = parse(proto::Bytes(b.data(), b.size()), proto::Direction::ToServer, *st, sink);
-  CHECK(r.status == proto::Status::Ok);
+  CHECK(r.status() == proto::Status::Ok);
   CHECK(sink.has(kBadCotp));
   REQUIRE(sink.records.size() == 1);
   CHECK_FALSE(sink.records[0].has_cotp);

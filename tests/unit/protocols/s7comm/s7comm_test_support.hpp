@@ -47,8 +47,8 @@ inline std::size_t parse_all(const std::vector<std::uint8_t>& bytes, FlowState& 
   proto::Bytes in(bytes.data(), bytes.size());
   while (!in.empty()) {
     proto::ParseResult r = parse(in, dir, st, sink);
-    if (r.status == proto::Status::NeedMore || r.consumed == 0) break;
-    in = in.subspan(r.consumed);
+    if (r.status() == proto::Status::NeedMore || r.consumed() == 0) break;
+    in = in.subspan(r.consumed());
   }
   return in.size();
 }
