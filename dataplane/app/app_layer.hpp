@@ -43,9 +43,8 @@ class AppLayer final : public StreamConsumer,
 
   void begin_packet(const Packet& p, Action verdict, std::uint32_t rule) noexcept {
     // Field by field on purpose: a temporary context copied whole would reload its small
-    // fields with wide loads and stall on store forwarding. Stamped straight into the audit
-    // entry for the same reason: copying the context into each record right after these
-    // stores stalled the record hand-off (a third of the DNP3 record path in perf).
+    // fields with wide loads and stall on store forwarding. Records and events copy ctx_
+    // whole later, after the parser's work, when these stores have left the store buffer.
     const PacketMeta& m = p.meta;
     PacketContext& ctx = ctx_;
     ctx.frame = p.frame;
