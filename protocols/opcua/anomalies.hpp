@@ -44,5 +44,9 @@ inline constexpr AnomalyKind kOrphanChunk{
 inline constexpr AnomalyKind kUnmatchedResponse{
     "opcua.unmatched_response", Severity::Medium,
     "response (service {1}) with request id {0} answers no outstanding request on this secure channel"};
+// Part 4 §5: a request is answered by its own response type, or by a ServiceFault.
+inline constexpr AnomalyKind kResponseTypeMismatch{
+    "opcua.response_type_mismatch", Severity::Medium,
+    "response of type {1} answers a request of type {0} (the request id pairs them; Part 4 §5)"};
 
 }  // namespace fg::opcua

@@ -158,6 +158,28 @@ constexpr std::string_view service_name(std::uint32_t id) noexcept {
   return {};
 }
 
+// The response encoding that answers a request encoding (Part 4 §5: every service is a
+// Request/Response pair; kServices lists each request right before its response), or 0 when
+// `request` is no standard request. ServiceFault may answer any request as well.
+constexpr std::uint32_t response_for(std::uint32_t request) noexcept {
+  for (std::size_t i = 0; i + 1 < std::size(kServices); ++i)
+    if (kServices[i].id == request && kServices[i].name.ends_with("Request")) return kServices[i + 1].id;
+  return 0;
+}
+constexpr bool services_paired() noexcept {
+  for (std::size_t i = 0; i < std::size(kServices); ++i) {
+    const std::string_view n = kServices[i].name;
+    if (!n.ends_with("Request")) continue;
+    const std::string_view stem = n.substr(0, n.size() - 7);
+    if (i + 1 == std::size(kServices)) return false;
+    const std::string_view r = kServices[i + 1].name;
+    if (r.size() != stem.size() + 8 || !r.starts_with(stem) || !r.ends_with("Response")) return false;
+  }
+  return true;
+}
+static_assert(services_paired(), "kServices: every XRequest must be followed by its XResponse");
+static_assert(response_for(631) == 634 && response_for(12211) == 12212 && response_for(634) == 0);
+
 // Whether a standard service encoding opens a request or a response (Part 4 §5: every service
 // is a Request/Response pair; ServiceFault, Part 4 §7.33, may answer any request).
 enum class ServiceRole : std::uint8_t { Other, Request, Response };

@@ -53,6 +53,7 @@ struct SideState {
 struct OutstandingRequest {
   std::uint32_t secure_channel_id = 0;
   std::uint32_t request_id = 0;
+  std::uint32_t service_id = 0;  // the request's type (binary encoding id), for the response's
 };
 
 // Clients keep several Publish requests queued (servers cap them per session, commonly at 10-20;

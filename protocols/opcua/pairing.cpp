@@ -4,7 +4,8 @@
 // Judged on the first chunk of each message whose sequence header is plaintext (SecurityMode
 // None or Sign; with SignAndEncrypt the sequence header is ciphertext and nothing is paired).
 // Requests and responses are told by their service type id, not by the TCP side alone, so a
-// stream whose UA roles cannot be read is never judged by its framing only.
+// stream whose UA roles cannot be read is never judged by its framing only. A response that
+// pairs must also be its request's own response type or a ServiceFault (Part 4 §5).
 #include "protocols/opcua/parse_context.hpp"
 
 namespace fg::opcua::detail {
@@ -43,11 +44,13 @@ void pair_message(const ChunkCtx& c, bool continuation, bool has_service, std::u
   if (c.from_ua_client) {
     // Full: the oldest is forgotten (flow_state.hpp). A request id sent twice is outstanding
     // twice; one stays until evicted if only one answer comes.
-    if (role == ServiceRole::Request) requests.add(OutstandingRequest{channel, rec.request_id});
+    if (role == ServiceRole::Request) requests.add(OutstandingRequest{channel, rec.request_id, service_id});
     return;
   }
   if (role != ServiceRole::Response) return;
   if (OutstandingRequest* e = find_request(requests, channel, rec.request_id)) {
+    if (service_id != kServiceFault && service_id != response_for(e->service_id))
+      c.anomaly(kResponseTypeMismatch, e->service_id, service_id);
     requests.retire(e);
     return;
   }

@@ -69,6 +69,7 @@ constexpr CatalogEntry kCatalog[] = {
     {3013, &opcua::kSequenceGap, true},
     {3014, &opcua::kOrphanChunk, true},
     {3015, &opcua::kUnmatchedResponse, true},
+    {3016, &opcua::kResponseTypeMismatch, true},
     {4001, &dnp3::kBadStart, true},
     {4002, &dnp3::kBadLinkCrc, true},
     {4003, &dnp3::kBadDataCrc, true},

@@ -189,3 +189,34 @@ TEST_CASE("reverse connect: the UA client is the TCP server and its requests tra
   CHECK(c.send(symmetric("MSG", 'F', 4, 1, 1, 70).service(kReadResponse).fill(8).finish(), Direction::ToServer) == 0);
   CHECK(c.send(symmetric("MSG", 'F', 4, 1, 2, 71).service(kReadResponse).fill(8).finish(), Direction::ToServer) == 1);
 }
+
+namespace {
+int mismatches(const Channel& c) {
+  int n = 0;
+  for (const auto& a : c.sink.anomalies) n += a.kind == &kResponseTypeMismatch;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("a response of another service's type fires opcua.response_type_mismatch", "[opcua][pairing]") {
+  Channel c;
+  CHECK(c.request(5, kRead) == 0);
+  CHECK(c.response(5, kPublishResponse) == 0);  // paired by request id: not unmatched...
+  REQUIRE(mismatches(c) == 1);                  // ...but a PublishResponse answers no Read
+  CHECK(c.sink.anomalies.back().arg0 == kRead);
+  CHECK(c.sink.anomalies.back().arg1 == kPublishResponse);
+  CHECK(c.response(5, kReadResponse) == 1);  // the request was answered (wrongly) all the same
+}
+
+TEST_CASE("its own response type, or a ServiceFault, answers any request", "[opcua][pairing]") {
+  Channel c;
+  CHECK(c.request(1, kRead) == 0);
+  CHECK(c.response(1, kReadResponse) == 0);
+  CHECK(c.request(2, kCreateMonitoredItems) == 0);
+  CHECK(c.response(2, kServiceFault) == 0);
+  CHECK(c.request(3, 12211) == 0);  // RegisterServer2: its response is 12212, not +3
+  CHECK(c.response(3, 12212) == 0);
+  CHECK(c.request(4, kPublish) == 0);
+  CHECK(c.response(4, kPublishResponse) == 0);
+  CHECK(mismatches(c) == 0);
+}
