@@ -1,20 +1,15 @@
 #include "daemon/anomaly_service.hpp"
 
-#include <chrono>
 #include <iostream>
 
 #include "protocols/common/json_writer.hpp"
 #include "rules/anomaly/anomaly_settings_reader.hpp"
 #include "rules/anomaly/dataplane_guard.hpp"
+#include "protocols/common/wall_clock.hpp"
 
 namespace fg::daemon {
 
 namespace {
-
-std::uint64_t wall_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 // A learned state of 4096 pairs with every function and range is well under this.
 constexpr std::uint64_t kMaxBaselineBytes = 64ull << 20;
@@ -191,7 +186,7 @@ void AnomalyService::tick_wall_clock() {
     retired_.resize(keep);
   }
   if (engine_->quarantine_version() != published_version_) publish_quarantine();
-  const std::uint64_t now = wall_ns();
+  const std::uint64_t now = proto::unix_now_ns();
   if (now < last_tick_ns_ + 1'000'000'000ull) return;
   last_tick_ns_ = now;
   engine_->tick(now);

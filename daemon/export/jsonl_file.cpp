@@ -9,15 +9,11 @@
 #include "daemon/export/record_format.hpp"
 #include "daemon/export/seal_key.hpp"
 #include "protocols/common/json_writer.hpp"
+#include "protocols/common/wall_clock.hpp"
 
 namespace fg::daemon {
 
 namespace {
-
-std::uint64_t wall_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 std::uint64_t mono_ns() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -124,7 +120,7 @@ void JsonlFile::seal() {
   const std::uint64_t seq = chain_.next_seq();
   std::string line;
   proto::JsonWriter w(line);
-  w.begin_object().field("ts", format_time(wall_ns())).field("event", "seal").field("name", opt_.name + ".seal");
+  w.begin_object().field("ts", format_time(proto::unix_now_ns())).field("event", "seal").field("name", opt_.name + ".seal");
   w.field("records", unsealed_).field("key_id", opt_.seal_key->key_id());
   w.field("sig", opt_.seal_key->sign(seal_message(seq, chain_.last_hash())));
   w.end_object();

@@ -1,8 +1,8 @@
 #include "daemon/export/record_writer.hpp"
 
-#include <chrono>
 
 #include "protocols/common/json_writer.hpp"
+#include "protocols/common/wall_clock.hpp"
 
 namespace fg::daemon {
 
@@ -27,10 +27,9 @@ void RecordWriter::event(const dp::EventEntry& e) {
 void RecordWriter::control_event(const ControlEvent& e) {
   ++event_count_;
   if (events_ == nullptr) return;
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
   proto::JsonWriter w(event_buf_);
   w.begin_object();
-  w.field("ts", format_time(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count())));
+  w.field("ts", format_time(proto::unix_now_ns()));
   w.field("event", e.event).field("name", e.name).field("severity", e.severity).field("detail", e.detail);
   w.end_object();
   if (!e.fields.empty()) {

@@ -16,20 +16,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "crypto/identity/openssl_error.hpp"
+
 namespace fg::daemon {
 
 namespace {
 
 constexpr auto kConfirmAfter = std::chrono::seconds(1);
 constexpr int kIoTimeoutMs = 5000;
-
-std::string ssl_error() {
-  const unsigned long e = ERR_get_error();
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  return e != 0 ? buf : "TLS error";
-}
 
 }  // namespace
 
@@ -57,18 +51,18 @@ bool SyslogExporter::start(const SyslogConfig& cfg, std::string& error) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   tls_->ctx = ctx;
   if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
-    error = "cannot create a TLS context: " + ssl_error();
+    error = crypto::openssl_error("cannot create a TLS context");
     return false;
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   if (SSL_CTX_load_verify_locations(ctx, cfg_.ca.c_str(), nullptr) != 1) {
-    error = "cannot load CA " + cfg_.ca + ": " + ssl_error();
+    error = crypto::openssl_error("cannot load CA " + cfg_.ca);
     return false;
   }
   if (!cfg_.cert.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg_.cert.c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, cfg_.key.c_str(), SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-      error = "cannot use client certificate " + cfg_.cert + ": " + ssl_error();
+      error = crypto::openssl_error("cannot use client certificate " + cfg_.cert);
       return false;
     }
   }
@@ -178,8 +172,8 @@ bool SyslogExporter::connect_tls() {
     }
     if (SSL_connect(tls_->ssl) != 1) {
       const long v = SSL_get_verify_result(tls_->ssl);
-      err = "TLS handshake with " + cfg_.server + " failed: " +
-            (v != X509_V_OK ? std::string(X509_verify_cert_error_string(v)) : ssl_error());
+      const std::string what = "TLS handshake with " + cfg_.server + " failed";
+      err = v != X509_V_OK ? what + ": " + X509_verify_cert_error_string(v) : crypto::openssl_error(what);
       disconnect();
     }
   }
@@ -297,7 +291,7 @@ void SyslogExporter::send_from_disk() {
     }
     if (SSL_write(tls_->ssl, buf.data(), static_cast<int>(whole)) != whole) {
       std::lock_guard<std::mutex> lock(mu_);
-      stats_.last_error = "write to " + cfg_.server + " failed: " + ssl_error();
+      stats_.last_error = crypto::openssl_error("write to " + cfg_.server + " failed");
       disconnect_later_ = true;  // run() disconnects; what was not confirmed goes again
       return;
     }

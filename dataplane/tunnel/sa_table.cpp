@@ -1,6 +1,6 @@
 #include "dataplane/tunnel/sa_table.hpp"
+#include "protocols/common/wall_clock.hpp"
 
-#include <chrono>
 #include <cstring>
 
 namespace fg::dp {
@@ -20,8 +20,7 @@ std::shared_ptr<SaState> make_sa_state(esp::SaSpec& spec, std::uint32_t workers,
     }
   }
   esp::wipe(spec);
-  s->created_unix_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  s->created_unix_ns = proto::unix_now_ns();
   return s;
 }
 

@@ -1,10 +1,10 @@
 #include "dataplane/tunnel/tunnel.hpp"
 
-#include <chrono>
 #include <cstdio>
 
 #include "dataplane/tunnel/tunnel_stage.hpp"
 #include "protocols/common/json_writer.hpp"
+#include "protocols/common/wall_clock.hpp"
 
 namespace fg::dp {
 
@@ -25,11 +25,6 @@ std::string mac_text(std::uint64_t v) {
                 static_cast<unsigned>((v >> 16) & 255), static_cast<unsigned>((v >> 8) & 255),
                 static_cast<unsigned>(v & 255));
   return b;
-}
-
-std::uint64_t unix_now_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 }  // namespace
@@ -99,7 +94,7 @@ bool Tunnel::install(std::vector<esp::SaSpec> specs, const std::string& origin, 
     else next->in.push_back(std::move(st));
   }
   next->rekeys = cur ? cur->rekeys : 0;
-  next->last_rekey_unix_ns = unix_now_ns();
+  next->last_rekey_unix_ns = proto::unix_now_ns();
   change.out_spi = next->out ? next->out->spi : 0;
   change.summary = "out " + (next->out ? spi_text(next->out->spi) : std::string("none")) + ", " +
                    std::to_string(next->in.size()) + " inbound";
@@ -159,7 +154,7 @@ bool Tunnel::rekey(std::vector<esp::SaSpec> specs, std::uint64_t grace_ns, std::
     else next->in.insert(next->in.begin(), std::move(st));  // newest first: found first
   }
   ++next->rekeys;
-  next->last_rekey_unix_ns = unix_now_ns();
+  next->last_rekey_unix_ns = proto::unix_now_ns();
   change.out_spi = next->out ? next->out->spi : 0;
   change.summary = "out " + (next->out ? spi_text(next->out->spi) : std::string("none")) + " (was " +
                    (change.old_out_spi ? spi_text(change.old_out_spi) : std::string("none")) + "), " +

@@ -11,10 +11,10 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 
 #include "dataplane/pipeline/tcp_reset.hpp"
+#include "protocols/common/wall_clock.hpp"
 
 namespace fg::dp {
 
@@ -148,8 +148,7 @@ bool DpdkDataplane::init(const DpdkOptions& opt, std::string& error) {
   burst_ = std::min<std::uint16_t>(opt.burst, kMaxBurst);
   tsc_hz_ = rte_get_tsc_hz();
   tsc0_ = rte_rdtsc();
-  wall0_ns_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  wall0_ns_ = proto::unix_now_ns();
 
   const unsigned n_workers = rte_lcore_count();
   rcu_ = std::make_unique<RcuDomain>(n_workers);
