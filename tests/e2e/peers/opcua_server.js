@@ -6,37 +6,17 @@
 // Usage: node opcua_server.js PORT PKI_DIR
 "use strict";
 const path = require("path");
-const { OPCUAServer } = require("node-opcua-server");
-const { OPCUACertificateManager } = require("node-opcua-certificate-manager");
-const { Variant, DataType, StatusCodes, MessageSecurityMode, SecurityPolicy } = require("node-opcua-client");
+const { Variant, DataType, StatusCodes } = require("node-opcua-client");
+const { runPlantServer, say } = require("./opcua_plant_server");
 
-function say(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
+const options = {
+  port: Number(process.argv[2] || 4840),
+  pki: process.argv[3] || path.join(process.cwd(), "pki"),
+  productName: "fieldguard-e2e-historian-source",
+  manufacturerName: "fieldguard tests",
+};
 
-async function main() {
-  const port = Number(process.argv[2] || 4840);
-  const pki = process.argv[3] || path.join(process.cwd(), "pki");
-  const server = new OPCUAServer({
-    port,
-    resourcePath: "/fieldguard",
-    // SecurityPolicy None keeps the services visible to the gateway (that is what the policy
-    // inspects); a plant that encrypts would state `security_mode: [sign_and_encrypt]` instead.
-    securityModes: [MessageSecurityMode.None],
-    securityPolicies: [SecurityPolicy.None],
-    allowAnonymous: true,
-    serverCertificateManager: new OPCUACertificateManager({
-      rootFolder: path.join(pki, "server"), automaticallyAcceptUnknownCertificate: true,
-    }),
-    buildInfo: { productName: "fieldguard-e2e-historian-source", manufacturerName: "fieldguard tests" },
-  });
-  await server.initialize();
-  const addressSpace = server.engine.addressSpace;
-  const ns = addressSpace.getOwnNamespace();
-  const plant = ns.addObject({
-    organizedBy: addressSpace.rootFolder.objects, nodeId: "s=FilterPlant", browseName: "FilterPlant",
-  });
-
+runPlantServer(options, (ns, plant) => {
   let setpoint = 1.5;  // mg/l chlorine
   ns.addVariable({
     componentOf: plant,
@@ -67,18 +47,4 @@ async function main() {
     totalizer = 0;
     callback(null, { statusCode: StatusCodes.Good, outputArguments: [{ dataType: DataType.Double, value: previous }] });
   });
-
-  await server.start();
-  say({ event: "ready", endpoint: server.getEndpointUrl() });
-  const stop = async () => {
-    await server.shutdown(0);
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
-}
-
-main().catch((err) => {
-  say({ event: "error", message: String(err && err.stack || err) });
-  process.exit(1);
 });
