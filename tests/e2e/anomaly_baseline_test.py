@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology, bridge_dataplane  # noqa: E402
-from harness import fail, wait_for  # noqa: E402
+from harness import fail, wait_for, require_root  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -167,11 +167,7 @@ def odd_read(t):
 
 
 def main():
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
+    require_root()
     work = tempfile.mkdtemp(prefix="fg-e2e-anomaly-")
     state = os.path.join(work, "state")
     exported = os.path.join(work, "baseline-rules.yaml")

@@ -9,7 +9,6 @@ fieldguardctl must report the traffic. Everything created here is removed, even 
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology, bridge_dataplane  # noqa: E402
-from harness import fail, wait_for  # noqa: E402
+from harness import fail, wait_for, require_root, stop_all  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -70,11 +69,7 @@ def config_text(t, backend):
 
 def main():
     backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
+    require_root()
     work = tempfile.mkdtemp(prefix="fg-e2e-")
     procs = []
     with Topology() as t:
@@ -127,14 +122,7 @@ def main():
             if data["forwarded"] == 0 or data["dropped_by"]["policy"] == 0:
                 fail("stats do not show forwarded and policy-dropped packets")
         finally:
-            for p in reversed(procs):
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in reversed(procs):
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs)
     with open(summary) as f:
         s = json.load(f)
     print("summary:", json.dumps(s))

@@ -15,7 +15,6 @@ libpcap backend with --backend pcap) between network namespaces:
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "support"))
 from esp_keys import Sa, write_sa_file  # noqa: E402
 from netns import Topology  # noqa: E402
-from harness import fail, wait_for  # noqa: E402
+from harness import fail, wait_for, require_root, stop_all  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -100,11 +99,7 @@ def tunnel_state(sock):
 
 def main():
     backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
+    require_root()
     work = tempfile.mkdtemp(prefix="fg-esp-live-")
     out1, in1 = Sa(0x1001, "out"), Sa(0x2001, "in")
     out2, in2 = Sa(0x1002, "out"), Sa(0x2002, "in")
@@ -193,14 +188,7 @@ tunnel:
             print("tunnel:", json.dumps(st))
             print(ctl(sock, "tunnel").stdout)
         finally:
-            for p in reversed(procs):
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in reversed(procs):
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs)
 
     from scapy.all import IP, Raw, rdpcap
     from scapy.layers.ipsec import ESP

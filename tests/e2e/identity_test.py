@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology, sh  # noqa: E402
-from harness import fail, wait_for  # noqa: E402
+from harness import fail, wait_for, require_root, stop_all  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -185,11 +185,7 @@ class Devices:
 
 def main():
     backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
+    require_root()
     work = tempfile.mkdtemp(prefix="fg-e2e-identity-")
     pki, rogue = os.path.join(work, "pki"), os.path.join(work, "rogue")
     pki_cmd("ca", pki, "--cn", "e2e plant CA")
@@ -398,14 +394,7 @@ identity:
         finally:
             if agent is not None and agent.poll() is None:
                 agent.send_signal(signal.SIGTERM)
-            for p in reversed(procs):
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in reversed(procs):
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs)
 
     ev = [json.loads(line) for line in open(events)]
     names = [e["name"] for e in ev]

@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology, bridge_dataplane  # noqa: E402
-from harness import fail, wait_for  # noqa: E402
+from harness import fail, wait_for, require_root, stop_all  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -181,11 +181,7 @@ def tamper_checks(work, files, key):
 
 def main():
     backend = "pcap" if "--backend" in sys.argv and sys.argv[sys.argv.index("--backend") + 1] == "pcap" else "dpdk"
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
+    require_root()
     work = tempfile.mkdtemp(prefix="fg-mgmt-")
     procs = []
     key, pub = os.path.join(work, "seal.key"), os.path.join(work, "seal.pub")
@@ -338,14 +334,7 @@ def main():
                 Ctl(os.path.join(work, "nowhere.sock")).run("status", expect=3)
                 ctl.run("events", expect=2)
             finally:
-                for p in reversed(procs):
-                    if p.poll() is None:
-                        p.send_signal(signal.SIGTERM)
-                for p in reversed(procs):
-                    try:
-                        p.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        p.kill()
+                stop_all(procs)
         # A clean stop (sanitizer builds report here too).
         check(fg.returncode == 0, f"fieldguardd exited with {fg.returncode}:\n" + open(log.name).read()[-3000:])
         # Rotated and sealed: oldest first, then the tamper checks.

@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology, bridge_dataplane  # noqa: E402
-from harness import fail  # noqa: E402
+from harness import fail, require_root  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -152,11 +152,7 @@ def ctl_stats(sock):
 
 
 def main():
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
+    require_root()
     d = tempfile.mkdtemp(prefix="fg-syslog-")
     procs = []
     try:

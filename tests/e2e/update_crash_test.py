@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology  # noqa: E402
 from update_console import bundle_tool  # noqa: E402
-from harness import fail  # noqa: E402
+from harness import fail, require_root  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -62,11 +62,7 @@ def check_disk(state_dir, version):
 
 
 def main():
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces)")
-        sys.exit(77)
+    require_root("network namespaces")
     work = tempfile.mkdtemp(prefix="fg-update-crash-")
     rng = random.Random(int(os.environ.get("FG_SEED", str(os.getpid()))))
     bundle_tool("keygen", "--out", f"{work}/console")

@@ -21,7 +21,6 @@ required by `ssl_verify_client on`, a test CA), through fieldguardd's DPDK datap
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from netns import Topology, bridge_dataplane  # noqa: E402
 from update_console import Nginx, Pki, bundle_tool  # noqa: E402
-from harness import fail, wait_for  # noqa: E402
+from harness import fail, wait_for, require_root, stop_all  # noqa: E402
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
 FIELDGUARDCTL = os.environ.get("FIELDGUARDCTL", "fieldguardctl")
@@ -153,11 +152,7 @@ class UdpStream:
 
 
 def main():
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("end-to-end tests need root in CI")
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
+    require_root()
     work = tempfile.mkdtemp(prefix="fg-update-e2e-")
     good, rogue = Pki(work, "console"), Pki(work, "rogue")
     bundle_tool("keygen", "--out", f"{work}/console")
@@ -436,14 +431,7 @@ update:
                 fail(f"the quarantined client still reaches the server: {after}")
             print("bundle 12's baseline enforced: the odd read raised baseline.address_out_of_range, pair quarantined")
         finally:
-            for p in reversed(procs):
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in reversed(procs):
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs, timeout=15)
             if nginx:
                 nginx.stop()
 

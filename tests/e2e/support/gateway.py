@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 
+from harness import require_root  # noqa: F401 (tests import it from here too)
 from netns import Topology, bridge_dataplane
 
 FIELDGUARDD = os.environ.get("FIELDGUARDD", "fieldguardd")
@@ -42,17 +43,6 @@ def fail(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
-
-
-def require_root():
-    """End-to-end tests need namespaces and DPDK: as root they run; elsewhere they skip (77),
-    except in CI, where a skip would hide a missing environment."""
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            print("FAIL: end-to-end tests need root in CI")
-            sys.exit(1)
-        print("SKIP: needs root (network namespaces, DPDK)")
-        sys.exit(77)
 
 
 def require_node_peers(*modules):
