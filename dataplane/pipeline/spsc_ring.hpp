@@ -63,7 +63,8 @@ class SpscRing {
  private:
   // A ring larger than the cache (audit rings are MBs) comes back to each slot long after it
   // left the cache: every store of a push would wait for its line. Asking for the lines of a
-  // slot a few pushes ahead, with intent to write, takes that wait off the worker's path.
+  // slot a few pushes ahead (for write: `prefetchw` where the build targets it, a plain
+  // prefetch for corei7) takes that wait off the worker's path.
   static constexpr std::uint64_t kPrefetchAhead = 4;
   void prefetch_for_write(std::uint64_t i) const noexcept {
     const char* p = reinterpret_cast<const char*>(&slots_[i & mask_]);
