@@ -24,31 +24,13 @@ using namespace fg;
 using namespace fg::update;
 using fg::anomaly::test::modbus_request;
 using fg::update::test::Console;
+using fg::update::test::install;
+using fg::update::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr std::uint64_t kSec = 1'000'000'000ull;
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/fg-bbase-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-InstalledBundle install(BundleStore& s, const Console& c, std::uint64_t v,
-                        const std::vector<std::tuple<std::string, FileRole, std::string>>& files) {
-  const auto bytes = c.bundle(v, files);
-  VerifiedBundle vb;
-  REQUIRE(verify_bundle(bytes, {{c.key.public_key()}, 0}, {"gw-1", {}}, std::time(nullptr), 1 << 20, vb).ok());
-  InstalledBundle ib;
-  std::string error;
-  REQUIRE(s.install(vb, ib, error));
-  return ib;
-}
 
 // What a console ships: the state file an engine that learned `client` polling .101 saved,
 // in enforce mode.

@@ -12,27 +12,13 @@
 
 using namespace fg::update;
 using fg::update::test::Console;
+using fg::update::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/fg-store-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 InstalledBundle install(BundleStore& s, const Console& c, std::uint64_t v, const std::string& policy) {
-  const auto bytes = c.bundle(v, {{"policy.yaml", FileRole::Config, policy}});
-  VerifiedBundle vb;
-  REQUIRE(verify_bundle(bytes, {{c.key.public_key()}, 0}, {"gw-1", {}}, std::time(nullptr), 1 << 20, vb).ok());
-  InstalledBundle ib;
-  std::string error;
-  REQUIRE(s.install(vb, ib, error));
-  return ib;
+  return fg::update::test::install(s, c, v, {{"policy.yaml", FileRole::Config, policy}});
 }
 
 }  // namespace

@@ -17,20 +17,10 @@
 using namespace fg;
 using namespace fg::update;
 using fg::update::test::Console;
+using fg::update::test::install;
 namespace fs = std::filesystem;
 
 namespace {
-
-InstalledBundle install(BundleStore& s, const Console& c, std::uint64_t v,
-                        const std::vector<std::tuple<std::string, FileRole, std::string>>& files) {
-  const auto bytes = c.bundle(v, files);
-  VerifiedBundle vb;
-  REQUIRE(verify_bundle(bytes, {{c.key.public_key()}, 0}, {"gw-1", {}}, std::time(nullptr), 1 << 20, vb).ok());
-  InstalledBundle ib;
-  std::string error;
-  REQUIRE(s.install(vb, ib, error));
-  return ib;
-}
 
 std::string crl_listing(const fg::test::TestPki& pki, const std::vector<std::string>& serials) {
   std::string pem, err;

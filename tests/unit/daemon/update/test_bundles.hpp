@@ -1,11 +1,19 @@
-// Builds signed bundles for the update tests with a fresh key.
+// Builds signed bundles for the update tests with a fresh key, installs them into a store,
+// and gives each test a scratch directory.
 #pragma once
 
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
 #include <ctime>
+#include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "daemon/update/bundle_file.hpp"
+#include "daemon/update/bundle_store.hpp"
+#include "daemon/update/bundle_verify.hpp"
 #include "daemon/update/manifest.hpp"
 #include "daemon/update/signing.hpp"
 
@@ -37,6 +45,28 @@ struct Console {
     if (tweak_out) *tweak_out = m;
     return build_bundle(manifest_json(m), key, payload);
   }
+};
+
+// A bundle of `files` for gw-1, verified and installed (not activated) into `s`.
+inline InstalledBundle install(BundleStore& s, const Console& c, std::uint64_t v,
+                               const std::vector<std::tuple<std::string, FileRole, std::string>>& files) {
+  const auto bytes = c.bundle(v, files);
+  VerifiedBundle vb;
+  REQUIRE(verify_bundle(bytes, {{c.key.public_key()}, 0}, {"gw-1", {}}, std::time(nullptr), 1 << 20, vb).ok());
+  InstalledBundle ib;
+  std::string error;
+  REQUIRE(s.install(vb, ib, error));
+  return ib;
+}
+
+// A fresh directory under /tmp, removed with everything in it at scope exit.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/fg-update-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
 };
 
 }  // namespace fg::update::test

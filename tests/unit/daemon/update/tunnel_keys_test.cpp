@@ -21,18 +21,11 @@
 using namespace fg;
 using namespace fg::update;
 using fg::update::test::Console;
+using fg::update::test::install;
+using fg::update::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/fg-tkeys-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // A distinct AES-256-GCM key + salt per `fill` so that the test can tell SAs apart.
 std::string key_hex(char fill) { return "0x" + std::string(64, fill) + "01020304"; }
@@ -40,17 +33,6 @@ std::string key_hex(char fill) { return "0x" + std::string(64, fill) + "01020304
 std::string sas(std::uint32_t out_spi, std::uint32_t in_spi, char fill) {
   return "sas:\n  - {spi: " + std::to_string(out_spi) + ", direction: out, key: \"" + key_hex(fill) +
          "\"}\n  - {spi: " + std::to_string(in_spi) + ", direction: in, key: \"" + key_hex(fill) + "\"}\n";
-}
-
-InstalledBundle install(BundleStore& s, const Console& c, std::uint64_t v,
-                        const std::vector<std::tuple<std::string, FileRole, std::string>>& files) {
-  const auto bytes = c.bundle(v, files);
-  VerifiedBundle vb;
-  REQUIRE(verify_bundle(bytes, {{c.key.public_key()}, 0}, {"gw-1", {}}, std::time(nullptr), 1 << 20, vb).ok());
-  InstalledBundle ib;
-  std::string error;
-  REQUIRE(s.install(vb, ib, error));
-  return ib;
 }
 
 mode_t mode_of(const std::string& path) {
