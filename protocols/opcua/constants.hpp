@@ -148,23 +148,27 @@ inline constexpr std::uint32_t kOpenSecureChannelResponse = 449;
 
 // Empty when the id is not a standard service encoding. kServices is sorted by id (checked by
 // a static_assert in service_table.cpp), so this is a binary search.
-constexpr std::string_view service_name(std::uint32_t id) noexcept {
+constexpr std::size_t service_index(std::uint32_t id) noexcept {
   std::size_t lo = 0, hi = std::size(kServices);
   while (lo < hi) {
     std::size_t mid = (lo + hi) / 2;
-    if (kServices[mid].id == id) return kServices[mid].name;
+    if (kServices[mid].id == id) return mid;
     if (kServices[mid].id < id) lo = mid + 1; else hi = mid;
   }
-  return {};
+  return std::size(kServices);
+}
+constexpr std::string_view service_name(std::uint32_t id) noexcept {
+  const std::size_t i = service_index(id);
+  return i < std::size(kServices) ? kServices[i].name : std::string_view{};
 }
 
 // The response encoding that answers a request encoding (Part 4 §5: every service is a
-// Request/Response pair; kServices lists each request right before its response), or 0 when
-// `request` is no standard request. ServiceFault may answer any request as well.
+// Request/Response pair; kServices lists each request right before its response, checked
+// below), or 0 when `request` is no standard request. ServiceFault may answer any request as
+// well. Per paired OPC UA response: a binary search, not a walk of the table.
 constexpr std::uint32_t response_for(std::uint32_t request) noexcept {
-  for (std::size_t i = 0; i + 1 < std::size(kServices); ++i)
-    if (kServices[i].id == request && kServices[i].name.ends_with("Request")) return kServices[i + 1].id;
-  return 0;
+  const std::size_t i = service_index(request);
+  return i + 1 < std::size(kServices) && kServices[i].name.ends_with("Request") ? kServices[i + 1].id : 0;
 }
 constexpr bool services_paired() noexcept {
   for (std::size_t i = 0; i < std::size(kServices); ++i) {
