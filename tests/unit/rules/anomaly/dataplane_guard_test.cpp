@@ -7,6 +7,7 @@
 #include "rules/anomaly/anomaly_events.hpp"
 #include "rules/anomaly/dataplane_guard.hpp"
 #include "tests/unit/rules/anomaly/anomaly_test_support.hpp"
+#include "tests/unit/rules/anomaly/guard_pipeline.hpp"
 
 using namespace fg;
 using namespace fg::anomaly;
@@ -16,33 +17,9 @@ namespace {
 
 constexpr std::uint64_t kSec = 1'000'000'000ull;
 
-struct Bench {
-  Collect out;
-  dp::PipelineConfig cfg;
-  dp::Pipeline pipeline;
-  std::uint64_t frame = 0;
-  explicit Bench(const AnomalySettings& s) : cfg(config(s)), pipeline(cfg, out) {}
-  ~Bench() { cfg.anomaly.quarantine->store(nullptr); }
-  static dp::PipelineConfig config(const AnomalySettings& s) {
-    dp::PipelineConfig c;
-    c.max_flows = 8192;
-    c.stream_buffers = 64;
-    c.app.states_per_protocol = 64;
-    c.holes = dp::HolePolicy::Skip;
-    c.anomaly = make_guard_config(s);
-    return c;
-  }
-  // Runs one frame; returns its verdict and whether it was forwarded.
-  dp::Packet send(std::vector<std::uint8_t> f, std::uint64_t ts) {
-    dp::Packet p;
-    p.data = f.data();
-    p.len = static_cast<std::uint32_t>(f.size());
-    p.ts_ns = ts;
-    p.frame = ++frame;
-    dp::Packet* ptr = &p;
-    pipeline.process(&ptr, 1, ts);
-    return p;
-  }
+// Modbus/TCP sessions: capture-file hole policy, room for 8192 flows.
+struct Bench : GuardPipeline {
+  explicit Bench(const AnomalySettings& s) : GuardPipeline(s, 8192, dp::HolePolicy::Skip) {}
 };
 
 // A Modbus/TCP connection from .10:40000 to .101:502; `exchange` sends one request.

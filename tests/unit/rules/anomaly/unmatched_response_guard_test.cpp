@@ -6,6 +6,7 @@
 #include "rules/anomaly/dataplane_guard.hpp"
 #include "tests/unit/protocols/dnp3/dnp3_test_support.hpp"
 #include "tests/unit/rules/anomaly/anomaly_test_support.hpp"
+#include "tests/unit/rules/anomaly/guard_pipeline.hpp"
 
 using namespace fg;
 using namespace fg::anomaly;
@@ -42,31 +43,8 @@ std::vector<std::uint8_t> dnp3_response(std::uint8_t seq) {
   return dnp3::test::response_frame({0xc0, static_cast<std::uint8_t>(0xc0 | seq), 0x81, 0x00, 0x00});
 }
 
-struct UdpBench {
-  Collect out;
-  dp::PipelineConfig cfg;
-  dp::Pipeline pipeline;
-  std::uint64_t frame = 0;
-  explicit UdpBench(const AnomalySettings& s) : cfg(config(s)), pipeline(cfg, out) {}
-  ~UdpBench() { cfg.anomaly.quarantine->store(nullptr); }
-  static dp::PipelineConfig config(const AnomalySettings& s) {
-    dp::PipelineConfig c;
-    c.max_flows = 1024;
-    c.stream_buffers = 16;
-    c.app.states_per_protocol = 16;
-    c.anomaly = make_guard_config(s);
-    return c;
-  }
-  dp::Packet send(std::vector<std::uint8_t> f, std::uint64_t ts) {
-    dp::Packet p;
-    p.data = f.data();
-    p.len = static_cast<std::uint32_t>(f.size());
-    p.ts_ns = ts;
-    p.frame = ++frame;
-    dp::Packet* ptr = &p;
-    pipeline.process(&ptr, 1, ts);
-    return p;
-  }
+struct UdpBench : GuardPipeline {
+  explicit UdpBench(const AnomalySettings& s) : GuardPipeline(s, 1024) {}
   dp::Packet master(std::vector<std::uint8_t> dnp3, std::uint64_t ts) { return send(udp_frame(10, 20, 40000, 20000, dnp3), ts); }
   dp::Packet outstation(std::vector<std::uint8_t> dnp3, std::uint64_t ts) { return send(udp_frame(20, 10, 20000, 40000, dnp3), ts); }
 };
