@@ -1,10 +1,11 @@
-// fieldguardctl baseline learn start|stop | show | export FILE [--drop] | enforce | release
+// fieldguardctl baseline learn start|stop | show | export FILE [--drop] | enforce | release [CLIENT SERVER PORT]
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "daemon/ctl/control_client.hpp"
 #include "daemon/ctl/table_output.hpp"
+#include "protocols/common/json_writer.hpp"
 
 namespace fg::ctl {
 
@@ -15,7 +16,7 @@ constexpr const char* kUsageText =
     "       fieldguardctl baseline show\n"
     "       fieldguardctl baseline export FILE|- [--drop]\n"
     "       fieldguardctl baseline enforce\n"
-    "       fieldguardctl baseline release\n";
+    "       fieldguardctl baseline release [CLIENT SERVER PORT]\n";
 
 int usage() {
   std::cerr << kUsageText;
@@ -45,9 +46,10 @@ void print_summary(const YAML::Node& d) {
   print_table({"CLIENT", "SERVER", "PORT", "PROTO", "REQUESTS", "PEAK/S", "FUNCTIONS", "UNITS"}, rows);
 }
 
-int simple(const CtlContext& ctx, const char* action) {
+// `extra_args`: more members of the args object, already JSON ("" for none).
+int simple(const CtlContext& ctx, const char* action, const std::string& extra_args = "") {
   YAML::Node data;
-  const int rc = call(ctx, "baseline", std::string("{\"action\":\"") + action + "\"}", data);
+  const int rc = call(ctx, "baseline", std::string("{\"action\":\"") + action + "\"" + extra_args + "}", data);
   if (rc != kOk || ctx.json) return rc;
   print_summary(data);
   return kOk;
@@ -101,6 +103,13 @@ int cmd_baseline(const CtlContext& ctx) {
   if (a[0] == "show" && a.size() == 1) return simple(ctx, "show");
   if (a[0] == "enforce" && a.size() == 1) return simple(ctx, "enforce");
   if (a[0] == "release" && a.size() == 1) return simple(ctx, "release");
+  if (a[0] == "release" && a.size() == 4) {
+    // One pair, as `baseline show` lists it; the daemon checks the addresses and the port.
+    std::string pair;
+    proto::JsonWriter w(pair);
+    w.begin_object().field("client", a[1]).field("server", a[2]).field("port", a[3]).end_object();
+    return simple(ctx, "release", "," + pair.substr(1, pair.size() - 2));
+  }
   if (a[0] == "export") {
     std::string file;
     bool drop = false;

@@ -34,7 +34,7 @@ const std::vector<CommandEntry>& commands() {
       {"rules", "check FILE (offline) | reload [PATH] | show: the rule set", cmd_rules},
       {"tunnel", "ESP tunnel: SAs (SPI, direction, packets, drops by reason, rekeys); tunnel rekey|install FILE", cmd_tunnel},
       {"update", "remote update: status | check-now | rollback | apply FILE", cmd_update},
-      {"baseline", "learn start|stop, show, export FILE [--drop], enforce, release: the learned baseline", cmd_baseline},
+      {"baseline", "learn start|stop, show, export FILE [--drop], enforce, release [CLIENT SERVER PORT]: the learned baseline", cmd_baseline},
   };
   return kCommands;
 }

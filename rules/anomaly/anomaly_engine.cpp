@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <random>
 
 #include <unistd.h>
@@ -44,6 +45,22 @@ std::string describe(const proto::AnomalyKind& k, std::int64_t a0, std::int64_t 
     }
   }
   return out;
+}
+
+// "client -> server:port", as `baseline show` lists a quarantined pair.
+std::string pair_text(const QuarantineEntry& q) {
+  return format_ip_text(q.client) + " -> " + format_ip_text(q.server) + ":" + std::to_string(q.port);
+}
+
+// The pair as an event's fields (without the braces; `extra` adds more fields).
+std::string pair_fields(const QuarantineEntry& q, const std::function<void(proto::JsonWriter&)>& extra = {}) {
+  std::string fields;
+  proto::JsonWriter w(fields);
+  w.begin_object().field("src_ip", format_ip_text(q.client)).field("dst_ip", format_ip_text(q.server));
+  w.field("dst_port", static_cast<unsigned>(q.port));
+  if (extra) extra(w);
+  w.end_object();
+  return fields.substr(1, fields.size() - 2);
 }
 
 std::string utc_text(std::uint64_t ns) {
@@ -157,23 +174,18 @@ void AnomalyEngine::enforce_baseline(const Observation& o, const dp::AuditEntry&
   const QuarantineEntry q{o.client, o.server, o.server_port};
   if (quarantined_.count(q) || quarantined_.size() >= Quarantine::kMaxPairs) return;
   const Violation& why = found.front();
+  const std::string action(dp::action_name(s_.baseline.action));
   QuarantineReason& r = quarantined_[q];
   r.event = std::string(why.kind->name);
   r.detail = describe(*why.kind, why.arg0, why.arg1);
-  r.action = std::string(dp::action_name(s_.baseline.action));
+  r.action = action;
   r.since_ns = o.ts_ns;
   ++stats_.quarantined;
   quarantine_changed();
-  std::string fields;
-  proto::JsonWriter w(fields);
-  w.begin_object().field("src_ip", format_ip_text(o.client)).field("dst_ip", format_ip_text(o.server));
-  w.field("dst_port", static_cast<unsigned>(o.server_port)).field("action", dp::action_name(s_.baseline.action));
-  w.field("because", why.kind->name).end_object();
   note("baseline.quarantined", "high",
-       format_ip_text(o.client) + " -> " + format_ip_text(o.server) + ":" + std::to_string(o.server_port) +
-           " cut off (" + std::string(dp::action_name(s_.baseline.action)) + ") after " +
-           std::string(why.kind->name) + "; `fieldguardctl baseline release` lifts it",
-       fields.substr(1, fields.size() - 2));
+       pair_text(q) + " cut off (" + action + ") after " + std::string(why.kind->name) +
+           "; `fieldguardctl baseline release` lifts it",
+       pair_fields(q, [&](proto::JsonWriter& w) { w.field("action", action).field("because", why.kind->name); }));
 }
 
 void AnomalyEngine::quarantine_changed() {
@@ -192,10 +204,17 @@ Quarantine AnomalyEngine::quarantine() const {
   return q;
 }
 
-bool AnomalyEngine::release(std::string& json, std::string& error) {
-  (void)error;
-  const std::size_t n = quarantined_.size();
-  if (n > 0) {
+bool AnomalyEngine::release(std::string& json, std::string& error, const QuarantineEntry* pair) {
+  if (pair != nullptr) {
+    const std::string name = pair_text(*pair);
+    if (quarantined_.erase(*pair) == 0) {
+      error = name + " is not quarantined (`fieldguardctl baseline show` lists the pairs that are)";
+      return false;
+    }
+    quarantine_changed();
+    note("baseline.released", "info",
+         name + " released; " + std::to_string(quarantined_.size()) + " pair(s) stay quarantined", pair_fields(*pair));
+  } else if (const std::size_t n = quarantined_.size(); n > 0) {
     quarantined_.clear();
     quarantine_changed();
     note("baseline.released", "info", std::to_string(n) + " quarantined pair(s) released");

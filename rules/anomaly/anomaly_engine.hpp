@@ -116,8 +116,10 @@ class AnomalyEngine {
   bool learn_start(std::string& json, std::string& error);
   bool learn_stop(std::string& json, std::string& error);
   bool enforce(std::string& json, std::string& error);
-  // Lifts every quarantine (baseline.action drop/reset/block cuts pairs off in enforce mode).
-  bool release(std::string& json, std::string& error);
+  // Lifts every quarantine (baseline.action drop/reset/block cuts pairs off in enforce mode),
+  // or only `pair`'s: an operator who has checked one pair releases it and the others stay
+  // cut off. Releasing a pair that is not quarantined is an error naming it.
+  bool release(std::string& json, std::string& error, const QuarantineEntry* pair = nullptr);
   [[nodiscard]] std::string show_json() const;
   // The baseline as a commented rule file (RULES-SYNTAX.md), `default_action` closing it.
   [[nodiscard]] std::string export_rules(const std::string& default_action) const;

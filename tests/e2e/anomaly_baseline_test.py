@@ -15,7 +15,8 @@ dataplane (net_af_packet on veths between network namespaces), and keep it acros
    `fieldguardctl baseline release`.
 5. The quarantine survives a restart: fieldguardd is stopped and started again while the pair
    is quarantined; the client's polling is still dropped and `baseline show` gives the reason.
-   `baseline release` lets it through; after a further restart it is still released.
+   `baseline release CLIENT SERVER 502` lets it through (a pair that is not quarantined is
+   refused); after a further restart it is still released.
 6. That last daemon runs a permissive rule file whose `anomaly:` says nothing: a malformed
    Modbus PDU (reserved function 0x30) is answered (conformance alert). `rules reload` of a
    file whose `anomaly:` sets modbus.illegal_function to block makes the next one unanswered
@@ -249,7 +250,17 @@ def main():
                 fail(f"no baseline.quarantine_restored event: {d3.names()}")
             if not polls_fail(t):
                 fail("after the restart the quarantined client reaches the server again")
-            d3.ctl("baseline", "release")
+            # Released by name, as `baseline show` lists the pair; a pair that is not
+            # quarantined is refused and lifts nothing.
+            wrong = d3.ctl("baseline", "release", t.field_ip, t.plant_ip, "503", check=False)
+            if wrong.returncode == 0 or "is not quarantined" not in wrong.stderr:
+                fail(f"releasing a pair that is not quarantined must fail and say so: {wrong.stderr}")
+            bad = d3.ctl("baseline", "release", "plc-3", t.plant_ip, "502", check=False)
+            if bad.returncode == 0 or "client must be an IP address" not in bad.stderr:
+                fail(f"a release naming no address must fail and say so: {bad.stderr}")
+            if not polls_fail(t):
+                fail("a refused release let the quarantined client through")
+            d3.ctl("baseline", "release", t.field_ip, t.plant_ip, "502")
             time.sleep(0.3)
             poll(t, 1)
             d3.stop()

@@ -139,6 +139,50 @@ TEST_CASE("enforce mode with action drop quarantines the pair that stepped outsi
   CHECK(r.count("baseline.released") == 1);
 }
 
+TEST_CASE("release of one pair lifts only its quarantine, and survives a restart") {
+  AnomalySettings s = settings();
+  s.baseline.action = dp::Action::Drop;
+  std::string json, error;
+  {
+    Run r(s);
+    REQUIRE(r.engine.learn_start(json, error));
+    poll(r.engine, 1000, 600, 11);
+    REQUIRE(r.engine.enforce(json, error));
+    r.engine.on_audit(modbus_request(10, 101, 2100 * kSec, 1, 3, 500, 4));  // address outside
+    r.engine.on_audit(modbus_request(11, 101, 2101 * kSec, 1, 3, 0, 10));   // a client never seen
+    REQUIRE(r.engine.quarantined().size() == 2);
+
+    // A pair that is not quarantined (another port) is refused by name; nothing changes.
+    const std::uint64_t v0 = r.engine.quarantine_version();
+    QuarantineEntry other{ip(10), ip(101), 503};
+    CHECK_FALSE(r.engine.release(json, error, &other));
+    CHECK(error.find("198.18.0.10 -> 198.18.0.101:503 is not quarantined") == 0);
+    CHECK(r.engine.quarantine_version() == v0);
+    CHECK(r.count("baseline.released") == 0);
+
+    QuarantineEntry first{ip(10), ip(101), 502};
+    REQUIRE(r.engine.release(json, error, &first));
+    CHECK(r.engine.quarantine_version() != v0);  // the daemon republishes the table
+    const Quarantine q = r.engine.quarantine();
+    CHECK_FALSE(q.contains(ip(10), ip(101), 502));
+    CHECK(q.contains(ip(11), ip(101), 502));
+    REQUIRE(r.count("baseline.released") == 1);
+    CHECK(r.notes.back().detail == "198.18.0.10 -> 198.18.0.101:502 released; 1 pair(s) stay quarantined");
+    CHECK(r.notes.back().fields.find("\"dst_port\":502") != std::string::npos);
+    // The reply shows what is still quarantined.
+    const std::size_t from = json.find("\"quarantined\":[");
+    REQUIRE(from != std::string::npos);
+    const std::string listed = json.substr(from, json.find(']', from) - from);
+    CHECK(listed.find("\"client\":\"198.18.0.11\"") != std::string::npos);
+    CHECK(listed.find("\"client\":\"198.18.0.10\"") == std::string::npos);
+  }
+  Run r(s);  // the restarted daemon keeps the other pair cut off, and only it
+  REQUIRE(r.engine.load_quarantine(error));
+  const Quarantine q = r.engine.quarantine();
+  CHECK(q.pairs.size() == 1);
+  CHECK(q.contains(ip(11), ip(101), 502));
+}
+
 TEST_CASE("a quarantine survives a restart with its reason, and a release survives the next one") {
   AnomalySettings s = settings();
   s.baseline.action = dp::Action::Block;
