@@ -61,6 +61,7 @@ RunSummary collect(dp::DpdkDataplane& dpl, const RecordWriter& writer) {
   s.resets_sent = dpl.resets_sent();
   s.events = writer.event_count();
   s.audit_records = writer.audit_count();
+  s.audit_filtered = writer.audit_filtered();
   return s;
 }
 
@@ -76,6 +77,7 @@ int run_live(const Options& opt, const Config& cfg) {
   if (!logs.open(opt, cfg)) return 1;
   rules::RuleNames rule_names;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
+  writer.set_audit_level(cfg.audit_level);
 
   dp::DpdkDataplane dpl;
   std::string error;

@@ -20,6 +20,7 @@ int run_offline(const Options& opt, const Config& cfg) {
   if (!logs.open(opt, cfg)) return 1;
   rules::RuleNames rule_names;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
+  writer.set_audit_level(cfg.audit_level);
   WriterOutput plain(writer);
   // The anomaly engine runs offline only when the config asks for it (`anomaly:`), so a
   // replay never picks up a baseline learned by some other run.
@@ -64,6 +65,7 @@ int run_offline(const Options& opt, const Config& cfg) {
   s.resets_sent = r.resets;
   s.events = writer.event_count();
   s.audit_records = writer.audit_count();
+  s.audit_filtered = writer.audit_filtered();
   s.seconds = r.seconds;
   if (!opt.quiet) std::cerr << format_summary(s, "fieldguardd: " + opt.read);
   if (tunnel && !opt.quiet) std::cerr << "fieldguardd: tunnel: " << tunnel->report_json() << "\n";

@@ -53,6 +53,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
   if (!logs.open(opt, cfg)) return 1;
   rules::RuleNames rule_names;
   RecordWriter writer(logs.audit_or_null(), logs.events_or_null(), format_context_for(rule_names));
+  writer.set_audit_level(cfg.audit_level);
   AnomalyService anomalies(cfg, writer, opt.quiet);
   AnomalyTapOutput out(writer, anomalies);
   dp::PipelineConfig pc = cfg.pipeline;
@@ -125,6 +126,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     s.resets_sent = bridge.stats().resets;
     s.events = writer.event_count();
     s.audit_records = writer.audit_count();
+    s.audit_filtered = writer.audit_filtered();
     return s;
   };
   ControlState state;

@@ -70,6 +70,7 @@ std::string format_summary(const RunSummary& s, const std::string& title) {
   }
   row("events", s.events);
   row("audit records", s.audit_records);
+  if (s.audit_filtered) row("  not written (level)", s.audit_filtered);
   if (s.records_lost) row("records lost", s.records_lost);
   if (s.seconds > 0) {
     std::snprintf(line, sizeof line, "  %-22s %.3f s (%.0f packets/s)\n", "time", s.seconds,
@@ -92,7 +93,8 @@ std::string summary_json(const RunSummary& s) {
   w.key("pdus").begin_object();
   for (proto::Protocol p : kProtocols) w.field(proto::protocol_name(p), s.pdus[static_cast<int>(p)]);
   w.end_object();
-  w.field("events", s.events).field("audit_records", s.audit_records).field("records_lost", s.records_lost);
+  w.field("events", s.events).field("audit_records", s.audit_records).field("audit_filtered", s.audit_filtered);
+  w.field("records_lost", s.records_lost);
   w.key("rules").begin_object();
   w.field("flows_judged", s.rules.flows_judged).field("pdus_judged", s.rules.pdus_judged);
   w.field("pdu_alerts", s.rules.pdu_alerts).field("pdu_drops", s.rules.pdu_drops).field("rate_limited", s.rules.rate_limited);

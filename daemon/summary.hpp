@@ -24,7 +24,8 @@ struct RunSummary {
   std::uint64_t tcp_out_of_order = 0;
   std::array<std::uint64_t, 8> pdus{};  // by proto::Protocol
   std::uint64_t events = 0;
-  std::uint64_t audit_records = 0;
+  std::uint64_t audit_records = 0;  // one per industrial PDU
+  std::uint64_t audit_filtered = 0; // of those, not written: logging.audit is changes or flagged
   std::uint64_t records_lost = 0;   // ring full (live mode)
   dp::RuleStats rules{};            // the rule set's counters (rules.*), summed over workers
   double seconds = 0;

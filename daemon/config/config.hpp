@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/identity/identity_settings.hpp"
 #include "daemon/config/tunnel_config.hpp"
+#include "daemon/export/audit_filter.hpp"
+#include "daemon/identity/identity_settings.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/acl/acl.hpp"
 #include "daemon/update/update_settings.hpp"
@@ -60,6 +61,7 @@ struct Config {
   std::string rules_path;
   std::string event_log;
   std::string audit_log;
+  AuditLevel audit_level = AuditLevel::All;  // logging.audit: which records are written
   // logging: rotation, retention, hash chain and seals (docs/EVENTS.md).
   std::uint64_t log_max_size = 0;   // bytes; 0 = never rotate
   std::uint32_t log_keep = 5;       // rotated files kept

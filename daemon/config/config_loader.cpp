@@ -200,9 +200,15 @@ bool size_value(YamlReader& r, const YAML::Node& v, const std::string& path, std
 }
 
 void read_logging(YamlReader& r, const YAML::Node& n, Config& c) {
-  if (!r.map(n, "logging", {"event_log", "audit_log", "max_size", "keep", "chain", "seal_key", "seal_interval"})) return;
+  if (!r.map(n, "logging", {"event_log", "audit_log", "audit", "max_size", "keep", "chain", "seal_key", "seal_interval"}))
+    return;
   if (auto v = n["event_log"]) r.string(v, "logging.event_log", c.event_log);
   if (auto v = n["audit_log"]) r.string(v, "logging.audit_log", c.audit_log);
+  if (auto v = n["audit"]) {
+    std::string level;
+    if (r.string(v, "logging.audit", level) && !parse_audit_level(level, c.audit_level))
+      r.error(v, "logging.audit", "expected all, changes or flagged, got \"" + level + "\"");
+  }
   if (auto v = n["max_size"]) {
     if (size_value(r, v, "logging.max_size", c.log_max_size) && c.log_max_size != 0 && c.log_max_size < 4096)
       r.error(v, "logging.max_size", "at least 4KiB (or 0: never rotate)");

@@ -72,6 +72,7 @@ StatsDetail DpdkControl::detail() {
   s.resets_sent = dpl_.resets_sent();
   s.events = writer_.event_count();
   s.audit_records = writer_.audit_count();
+  s.audit_filtered = writer_.audit_filtered();
   for (const auto& p : dpl_.port_counters())
     d.ports.push_back({p.name, p.rx_packets, p.tx_packets, p.rx_bytes, p.tx_bytes, p.rx_missed, p.rx_errors, p.tx_errors});
   if (logs_.syslog) d.syslog = export_row(*logs_.syslog);

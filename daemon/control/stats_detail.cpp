@@ -57,7 +57,8 @@ std::vector<std::pair<std::string, std::uint64_t>> stats_flat(const StatsDetail&
                       std::pair{"forwarded", t.forwarded}, std::pair{"dropped", t.dropped},
                       std::pair{"resets_sent", t.resets_sent}, std::pair{"decode_errors", t.decode_errors},
                       std::pair{"flows", t.flows}, std::pair{"flows_active", t.flows_active}, std::pair{"events", t.events},
-                      std::pair{"audit_records", t.audit_records}, std::pair{"records_lost", t.records_lost}})
+                      std::pair{"audit_records", t.audit_records}, std::pair{"audit_filtered", t.audit_filtered},
+                      std::pair{"records_lost", t.records_lost}})
     out.emplace_back(k, v);
   for (std::size_t i = 1; i < t.dropped_by.size(); ++i)
     out.emplace_back("dropped_" + std::string(dp::drop_reason_name(static_cast<dp::DropReason>(i))), t.dropped_by[i]);
@@ -156,7 +157,9 @@ std::string stats_prometheus(const StatsDetail& s, double uptime_s) {
                              proto::Protocol::S7commPlus, proto::Protocol::Opcua, proto::Protocol::Dnp3})
     p.sample("fieldguard_pdus_total", label("protocol", std::string(proto::protocol_name(pr))), t.pdus[static_cast<int>(pr)]);
   p.single("fieldguard_events_total", "counter", "Events written.", t.events);
-  p.single("fieldguard_audit_records_total", "counter", "Audit records written.", t.audit_records);
+  p.single("fieldguard_audit_records_total", "counter", "Audit records produced (one per industrial PDU).", t.audit_records);
+  p.single("fieldguard_audit_filtered_total", "counter", "Audit records not written at the logging.audit level.",
+           t.audit_filtered);
   p.single("fieldguard_records_lost_total", "counter", "Records lost to full worker rings.", t.records_lost);
   p.family("fieldguard_worker_packets_total", "counter", "Packets received, per worker.");
   for (const auto& w : s.workers) p.sample("fieldguard_worker_packets_total", label("worker", std::to_string(w.id)), w.packets_in);

@@ -24,7 +24,7 @@ int cmd_stats(const CtlContext& ctx) {
 
   std::vector<std::vector<std::string>> rows;
   for (const char* k : {"packets_in", "bytes_in", "forwarded", "dropped", "resets_sent", "decode_errors", "flows",
-                        "flows_active", "events", "audit_records", "records_lost"})
+                        "flows_active", "events", "audit_records", "audit_filtered", "records_lost"})
     rows.push_back({k, s(data, k)});
   print_table({"counter", "value"}, rows);
 

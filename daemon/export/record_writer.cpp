@@ -13,6 +13,10 @@ constexpr std::size_t kFlushBytes = 1 << 16;
 void RecordWriter::audit(const dp::AuditEntry& e) {
   ++audit_count_;
   if (audit_ == nullptr) return;
+  if (!audit_wanted(e, audit_level_)) {
+    ++audit_filtered_;
+    return;
+  }
   format_audit(e, fc_, audit_buf_);
   if (audit_buf_.size() >= kFlushBytes) flush();
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "daemon/export/audit_filter.hpp"
 #include "daemon/export/jsonl_file.hpp"
 #include "daemon/export/record_format.hpp"
 
@@ -26,7 +27,9 @@ class RecordWriter {
  public:
   RecordWriter(JsonlFile* audit, JsonlFile* events, FormatContext fc) : audit_(audit), events_(events), fc_(fc) {}
 
+  // Writes the record if logging.audit wants it (audit_filter.hpp); counts it either way.
   void audit(const dp::AuditEntry& e);
+  void set_audit_level(AuditLevel level) noexcept { audit_level_ = level; }
   void event(const dp::EventEntry& e);
   // Stamped with the wall clock now. Call from the thread that owns this writer.
   void control_event(const ControlEvent& e);
@@ -34,6 +37,8 @@ class RecordWriter {
   void flush();
 
   [[nodiscard]] std::uint64_t audit_count() const noexcept { return audit_count_; }
+  // Records not written because logging.audit is `changes` or `flagged`.
+  [[nodiscard]] std::uint64_t audit_filtered() const noexcept { return audit_filtered_; }
   // How rule numbers become names (for other control-plane answers, e.g. `flows`).
   [[nodiscard]] const FormatContext& format_context() const noexcept { return fc_; }
   [[nodiscard]] std::uint64_t event_count() const noexcept { return event_count_; }
@@ -44,7 +49,9 @@ class RecordWriter {
   FormatContext fc_;
   std::string audit_buf_;
   std::string event_buf_;
+  AuditLevel audit_level_ = AuditLevel::All;
   std::uint64_t audit_count_ = 0;
+  std::uint64_t audit_filtered_ = 0;
   std::uint64_t event_count_ = 0;
 };
 

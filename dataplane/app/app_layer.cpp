@@ -75,9 +75,11 @@ template <class R>
 void AppLayer::judge_record(const R& r) noexcept {
   verdict_ = base_verdict_;
   rule_ = base_rule_;
+  logged_ = false;
   if (judge_ == nullptr || cur_flow_ == nullptr) return;
   const rules::Decision dec = judge_->judge(*cur_flow_, r, cur_response_);
   if (!dec.judged) return;
+  logged_ = dec.log;
   const bool earlier_drop = pdu_action_ >= Action::Drop;
   if (dec.action > pdu_action_) {
     pdu_action_ = dec.action;
@@ -108,6 +110,7 @@ void AppLayer::add_record(const R& r) noexcept {
   if (e == nullptr) return;  // no room: the output counted the loss
   e->ctx = ctx_;
   e->verdict = verdict_;
+  e->logged = logged_;
   e->rule = rule_;
   e->anomaly_count = static_cast<std::uint8_t>(anomalies);
   for (int k = 0; k < anomalies; ++k) e->anomalies[k] = call_anomalies_[k];

@@ -118,6 +118,7 @@ class AppLayer final : public StreamConsumer,
   ObjectPool<dnp3::FlowState> dnp3_states_;
   Action verdict_ = Action::Allow;
   std::uint32_t rule_ = 0;
+  bool logged_ = false;  // the PDU's deciding rule says `log: true`
   // Per-PDU judging (issue 4): the packet's own verdict, the worst PDU verdict so far, and
   // the flow, direction and stream position of the PDU being parsed.
   PduJudge* judge_ = nullptr;

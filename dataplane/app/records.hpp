@@ -35,6 +35,7 @@ struct AuditEntry {
   static constexpr int kMaxAnomalies = 4;
   PacketContext ctx;
   Action verdict = Action::Allow;
+  bool logged = false;  // decided by a rule with `log: true`: written at every logging.audit level
   std::uint32_t rule = 0;
   std::uint8_t anomaly_count = 0;
   std::array<const proto::AnomalyKind*, kMaxAnomalies> anomalies{};

@@ -61,10 +61,12 @@ void CompiledRules::judge_flow(const FlowTuple& t, FlowPolicy& fp) const noexcep
     fp.fall_action = r.action;
     fp.fall_rule = r.name_id;
     fp.protect = r.protect;
+    fp.fall_log = r.log;
   } else {
     fp.fall_action = default_action_;
     fp.fall_rule = 0;
     fp.protect = false;
+    fp.fall_log = false;
   }
 }
 

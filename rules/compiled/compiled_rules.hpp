@@ -81,7 +81,7 @@ class CompiledRules {
   // What a flow's packets get when they carry no judged PDU.
   [[nodiscard]] static Decision flow_decision(const FlowPolicy& fp) noexcept {
     if (fp.inspect()) return {.action = dp::Action::Allow, .rule = fp.fall_rule};
-    return {.action = fp.fall_action, .judged = true, .rule = fp.fall_rule};
+    return {.action = fp.fall_action, .judged = true, .log = fp.fall_log, .rule = fp.fall_rule};
   }
 
   [[nodiscard]] std::uint64_t id() const noexcept { return id_; }

@@ -49,6 +49,7 @@ struct FlowPolicy {
   std::uint32_t fall_rule = 0;      // its name id (0 = the default action)
   dp::Action fall_action = dp::Action::Allow;
   bool protect = false;             // the flow's rule says `protect` (upstream ESP, docs/RULES.md)
+  bool fall_log = false;            // the flow's rule says `log: true`
   std::uint8_t count = 0;           // candidates in `cand`
   bool overflow = false;            // more candidates matched than `cand` holds
   std::uint16_t cand[kMaxFlowCandidates] = {};  // protocol rules the flow's L3/L4 matches, in order

@@ -27,6 +27,7 @@ dataplane:
     - {south: field, north: plant, fail: open}
 logging:
   event_log: /var/log/fieldguard/events.jsonl
+  audit: changes
   max_size: 64MiB
   keep: 7
   seal_key: /etc/fieldguard/seal.key
@@ -47,6 +48,7 @@ control:
   CHECK(c.pairs[0].fail_open);
   CHECK(c.log_max_size == 64ull << 20);
   CHECK(c.log_keep == 7);
+  CHECK(c.audit_level == AuditLevel::Changes);
   CHECK(c.log_chain);
   CHECK(c.seal_key == "/etc/fieldguard/seal.key");
   CHECK(c.seal_interval_ns == 30'000'000'000ull);
@@ -64,6 +66,7 @@ TEST_CASE("defaults: fail closed, chain on, no rotation, no export") {
                            "fg.yaml", c, d));
   CHECK_FALSE(c.pairs[0].fail_open);
   CHECK(c.log_chain);
+  CHECK(c.audit_level == AuditLevel::All);
   CHECK(c.log_max_size == 0);
   CHECK(c.syslog.server.empty());
   CHECK(c.metrics_listen.empty());
@@ -75,6 +78,8 @@ TEST_CASE("bad management settings are errors with their place") {
   CHECK(errors_of("logging:\n  max_size: 100\n").find("at least 4KiB") != std::string::npos);
   CHECK(errors_of("logging:\n  chain: false\n  seal_key: /k\n").find("seal_key needs chain: true") != std::string::npos);
   CHECK(errors_of("logging:\n  keep_files: 3\n").find("keep_files") != std::string::npos);
+  CHECK(errors_of("logging:\n  audit: some\n").find("fg.yaml:2:10: error: logging.audit: expected all, changes or flagged") !=
+        std::string::npos);
   // TLS verification cannot be switched off: no CA, no export.
   CHECK(errors_of("syslog:\n  server: c:6514\n").find("missing \"ca\"") != std::string::npos);
   CHECK(errors_of("syslog:\n  server: c\n  ca: /ca\n").find("fg.yaml:2:11: error: syslog.server: expected HOST:PORT") !=
