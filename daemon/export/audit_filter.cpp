@@ -45,23 +45,6 @@ bool is_acquisition(const dp::AuditEntry& e) noexcept {
 
 }  // namespace
 
-bool parse_audit_level(const std::string& text, AuditLevel& out) {
-  if (text == "all") out = AuditLevel::All;
-  else if (text == "changes") out = AuditLevel::Changes;
-  else if (text == "flagged") out = AuditLevel::Flagged;
-  else return false;
-  return true;
-}
-
-const char* audit_level_name(AuditLevel level) noexcept {
-  switch (level) {
-    case AuditLevel::All: return "all";
-    case AuditLevel::Changes: return "changes";
-    case AuditLevel::Flagged: return "flagged";
-  }
-  return "all";
-}
-
 bool audit_wanted(const dp::AuditEntry& e, AuditLevel level) noexcept {
   if (level == AuditLevel::All) return true;
   if (e.logged || e.verdict != dp::Action::Allow || e.anomaly_count > 0) return true;

@@ -14,9 +14,23 @@ enum class AuditLevel : std::uint8_t {
   Flagged,  // only what is flagged, below
 };
 
-// "all", "changes", "flagged".
-bool parse_audit_level(const std::string& text, AuditLevel& out);
-const char* audit_level_name(AuditLevel level) noexcept;
+// "all", "changes", "flagged". Inline: the config loader (and its fuzz target) needs only these.
+inline bool parse_audit_level(const std::string& text, AuditLevel& out) {
+  if (text == "all") out = AuditLevel::All;
+  else if (text == "changes") out = AuditLevel::Changes;
+  else if (text == "flagged") out = AuditLevel::Flagged;
+  else return false;
+  return true;
+}
+
+inline const char* audit_level_name(AuditLevel level) noexcept {
+  switch (level) {
+    case AuditLevel::All: return "all";
+    case AuditLevel::Changes: return "changes";
+    case AuditLevel::Flagged: return "flagged";
+  }
+  return "all";
+}
 
 // Whether the record is written at `level`. Flagged records are written at every level: a
 // verdict other than allow, an anomaly, or a deciding rule with `log: true`. The filter

@@ -21,7 +21,8 @@ struct Sha256 {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view text) {
+// Writes the 64 hex digits of SHA-256(text) over `out`'s characters (resized to 64 once).
+void sha256_hex_into(std::string_view text, std::string& out) {
   thread_local Sha256 h;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -29,11 +30,16 @@ std::string sha256_hex(std::string_view text) {
   EVP_DigestUpdate(h.ctx, text.data(), text.size());
   EVP_DigestFinal_ex(h.ctx, md, &len);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
+  out.resize(len * 2);
   for (unsigned i = 0; i < len; ++i) {
     out[2 * i] = kHex[md[i] >> 4];
     out[2 * i + 1] = kHex[md[i] & 15];
   }
+}
+
+std::string sha256_hex(std::string_view text) {
+  std::string out;
+  sha256_hex_into(text, out);
   return out;
 }
 
@@ -73,9 +79,15 @@ void HashChain::resume(std::string_view last_line) {
 void HashChain::stamp(std::string& line) {
   if (line.empty() || line.back() != '}') return;
   line.pop_back();
-  line += line.size() > 1 ? "," : "";
-  line += "\"seq\":" + std::to_string(next_seq_) + ",\"prev\":\"" + last_hash_ + "\"}";
-  last_hash_ = sha256_hex(line);
+  // Appended piece by piece into the line's own buffer: this runs for every record written.
+  if (line.size() > 1) line += ',';
+  line += "\"seq\":";
+  char num[24];
+  line.append(num, std::to_chars(num, num + sizeof num, next_seq_).ptr);
+  line += ",\"prev\":\"";
+  line += last_hash_;
+  line += "\"}";
+  sha256_hex_into(line, last_hash_);
   ++next_seq_;
 }
 

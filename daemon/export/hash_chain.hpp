@@ -13,6 +13,7 @@ inline constexpr std::string_view kGenesisHash = "000000000000000000000000000000
 
 // Lowercase hex SHA-256 of `text` (OpenSSL).
 std::string sha256_hex(std::string_view text);
+void sha256_hex_into(std::string_view text, std::string& out);
 
 // The chain members of a stamped line (its last two members).
 struct ChainFields {

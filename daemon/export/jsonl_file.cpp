@@ -89,17 +89,20 @@ void JsonlFile::write(const std::string& lines) {
   while (at < lines.size()) {
     std::size_t nl = lines.find('\n', at);
     if (nl == std::string::npos) nl = lines.size();
-    if (nl > at) write_line(lines.substr(at, nl - at));
+    if (nl > at) write_line(std::string_view(lines).substr(at, nl - at));
     at = nl + 1;
   }
 }
 
-void JsonlFile::write_line(std::string line) {
+void JsonlFile::write_line(std::string_view text) {
   // Rotate before stamping: a seal written by the rotation must come before this record in
   // the chain. 100 bytes cover the chain members, 400 the seal that closes the file.
   const std::uint64_t reserve = 100 + (opt_.seal_key != nullptr ? 400 : 0);
-  if (opt_.max_size > 0 && owned_ && size_ > 0 && size_ + line.size() + reserve > opt_.max_size) rotate();
+  if (opt_.max_size > 0 && owned_ && size_ > 0 && size_ + text.size() + reserve > opt_.max_size) rotate();
   if (f_ == nullptr) return;
+  // Only now into the reused buffer: the seal a rotation writes goes through here too.
+  std::string& line = line_;
+  line.assign(text);
   std::uint64_t seq;
   if (opt_.chain) {
     seq = chain_.next_seq();
@@ -112,7 +115,7 @@ void JsonlFile::write_line(std::string line) {
   std::fputc('\n', f_);
   size_ += line.size() + 1;
   if (opt_.forward) opt_.forward(line);
-  tail_.add(seq, std::move(line));
+  tail_.add(seq, line);
 }
 
 void JsonlFile::seal() {
@@ -125,7 +128,7 @@ void JsonlFile::seal() {
   w.field("sig", opt_.seal_key->sign(seal_message(seq, chain_.last_hash())));
   w.end_object();
   unsealed_ = 0;  // before write_line: the seal itself is not a record awaiting one
-  write_line(std::move(line));
+  write_line(line);
   unsealed_ = 0;
   last_seal_ns_ = mono_ns();
 }

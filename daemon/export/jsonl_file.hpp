@@ -52,7 +52,7 @@ class JsonlFile {
   [[nodiscard]] std::uint64_t rotations() const noexcept { return rotations_; }
 
  private:
-  void write_line(std::string line);
+  void write_line(std::string_view text);
   void rotate();
 
   std::FILE* f_ = nullptr;
@@ -61,6 +61,7 @@ class JsonlFile {
   StreamOptions opt_;
   HashChain chain_;
   RecordTail tail_;
+  std::string line_;  // the line being stamped and written; its buffer is reused
   std::uint64_t size_ = 0;
   std::uint64_t unsealed_ = 0;
   std::uint64_t last_seal_ns_ = 0;

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
+#include <cstring>
 #include <ctime>
 
 #include "protocols/common/json_writer.hpp"
@@ -9,13 +11,28 @@
 
 namespace fg::daemon {
 
-std::string format_ip(const dp::IpAddr& a) {
-  char buf[INET6_ADDRSTRLEN];
-  if (a.is_v4()) return inet_ntop(AF_INET, &a.bytes[12], buf, sizeof buf) ? buf : "";
-  return inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof buf) ? buf : "";
+std::string_view format_ip(const dp::IpAddr& a, TextBuffer& out) {
+  out.len = 0;
+  if (a.is_v4()) {
+    // Dotted quad by hand: inet_ntop formats IPv4 through sprintf.
+    char* p = out.buf;
+    for (int i = 12; i < 16; ++i) {
+      if (i > 12) *p++ = '.';
+      p = std::to_chars(p, out.buf + sizeof out.buf, a.bytes[i]).ptr;
+    }
+    out.len = static_cast<std::size_t>(p - out.buf);
+  } else if (inet_ntop(AF_INET6, a.bytes.data(), out.buf, sizeof out.buf) != nullptr) {
+    out.len = std::strlen(out.buf);
+  }
+  return out.view();
 }
 
-std::string format_time(std::uint64_t ts_ns) {
+std::string format_ip(const dp::IpAddr& a) {
+  TextBuffer t;
+  return std::string(format_ip(a, t));
+}
+
+std::string_view format_time(std::uint64_t ts_ns, TextBuffer& out) {
   // Records come in bursts from the same second: format the date part once per second.
   thread_local std::time_t cached_secs = -1;
   thread_local char cached[32];
@@ -27,13 +44,17 @@ std::string format_time(std::uint64_t ts_ns) {
     cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S.", &tm);
     cached_secs = secs;
   }
-  std::string out(cached, cached_len);
-  char frac[8];
+  std::memcpy(out.buf, cached, cached_len);
   auto us = static_cast<unsigned>((ts_ns % 1'000'000'000ull) / 1000);
-  for (int i = 5; i >= 0; --i, us /= 10) frac[i] = static_cast<char>('0' + us % 10);
-  frac[6] = 'Z';
-  out.append(frac, 7);
-  return out;
+  for (int i = 5; i >= 0; --i, us /= 10) out.buf[cached_len + i] = static_cast<char>('0' + us % 10);
+  out.buf[cached_len + 6] = 'Z';
+  out.len = cached_len + 7;
+  return out.view();
+}
+
+std::string format_time(std::uint64_t ts_ns) {
+  TextBuffer t;
+  return std::string(format_time(ts_ns, t));
 }
 
 std::string format_anomaly_detail(const proto::Anomaly& a) {
@@ -54,7 +75,8 @@ std::string format_anomaly_detail(const proto::Anomaly& a) {
 namespace {
 
 void write_flow_fields(proto::JsonWriter& w, const dp::PacketContext& c) {
-  w.field("src_ip", format_ip(c.src)).field("dst_ip", format_ip(c.dst));
+  TextBuffer src, dst;
+  w.field("src_ip", format_ip(c.src, src)).field("dst_ip", format_ip(c.dst, dst));
   if (c.ip_proto == 6 || c.ip_proto == 17) {
     w.field("src_port", static_cast<unsigned>(c.sport)).field("dst_port", static_cast<unsigned>(c.dport));
   }
@@ -78,7 +100,8 @@ proto::Protocol record_protocol(const dp::ProtocolRecord& r) {
 void format_audit(const dp::AuditEntry& e, const FormatContext& fc, std::string& out) {
   proto::JsonWriter w(out);
   w.begin_object();
-  w.field("frame", static_cast<std::uint64_t>(e.ctx.frame)).field("ts", format_time(e.ctx.ts_ns));
+  TextBuffer ts;
+  w.field("frame", static_cast<std::uint64_t>(e.ctx.frame)).field("ts", format_time(e.ctx.ts_ns, ts));
   w.field("proto", proto::protocol_name(record_protocol(e.record)));
   write_flow_fields(w, e.ctx);
   w.field("verdict", dp::action_name(e.verdict)).field("rule", rule_text(fc, e.rule));
@@ -99,7 +122,8 @@ void format_audit(const dp::AuditEntry& e, const FormatContext& fc, std::string&
 void format_event(const dp::EventEntry& e, const FormatContext& fc, std::string& out) {
   proto::JsonWriter w(out);
   w.begin_object();
-  w.field("ts", format_time(e.ctx.ts_ns));
+  TextBuffer ts;
+  w.field("ts", format_time(e.ctx.ts_ns, ts));
   switch (e.kind) {
     case dp::EventKind::Anomaly: w.field("event", "anomaly"); break;
     case dp::EventKind::Alert: w.field("event", "alert"); break;

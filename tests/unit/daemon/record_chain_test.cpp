@@ -259,12 +259,24 @@ TEST_CASE("the tail keeps the newest records and answers what came after a seque
   CHECK(t.last_seq() == 8);
   auto all = t.since(0, 100);
   REQUIRE(all.size() == 5);
-  CHECK(all.front().first == 4);
+  for (std::size_t i = 0; i < all.size(); ++i) {  // oldest first, each with its own line
+    CHECK(all[i].first == 4 + i);
+    CHECK(all[i].second == "{\"n\":" + std::to_string(4 + i) + "}");
+  }
   auto two = t.since(0, 2);
   REQUIRE(two.size() == 2);
   CHECK(two.front().first == 7);
   CHECK(t.since(6, 100).size() == 2);
   CHECK(t.since(8, 100).empty());
+
+  RecordTail young(5);  // not yet full
+  CHECK(young.last_seq() == 0);
+  CHECK(young.since(0, 10).empty());
+  young.add(1, "a");
+  young.add(2, "b");
+  REQUIRE(young.since(0, 10).size() == 2);
+  CHECK(young.since(0, 10).back().second == "b");
+  CHECK(young.since(1, 10).front().second == "b");
 }
 
 TEST_CASE("a bare key name is a systemd credential, an absolute path is taken as given") {
