@@ -22,6 +22,8 @@ dataplane (net_af_packet on veths between network namespaces), and keep it acros
    file whose `anomaly:` sets modbus.illegal_function to block makes the next one unanswered
    without a restart; a reload of a file with a bad `anomaly:` section (and other rules) is
    refused with FILE:LINE:COL and both the old rules and the block stay.
+7. That daemon writes its audit log at `logging.audit: changes`: the polling's reads are left
+   out and counted in `stats`; the flagged malformed PDUs are written.
 Everything created here is removed, even on failure.
 """
 import json
@@ -93,8 +95,9 @@ sys.exit(0 if data else 1)
 """
 
 
-def config_text(t, state, rules=None, action="alert"):
-    text = bridge_dataplane(t) + f"""anomaly:
+def config_text(t, state, rules=None, action="alert", audit_log=None):
+    text = bridge_dataplane(t) + (f"logging: {{audit_log: {audit_log}, audit: changes}}\n" if audit_log else "")
+    text += f"""anomaly:
   baseline: {{state_dir: {state}, event_holdoff: 1s, action: {action}}}
   clustering: {{window: 2s, min_windows: 3}}
 """
@@ -267,7 +270,10 @@ def main():
             permissive = os.path.join(work, "permissive.yaml")
             with open(permissive, "w") as f:
                 f.write("default_action: allow\nrules: []\n")
-            d4 = Daemon(t, work, "reload", config_text(t, state, permissive, action="alert"))
+            # This one writes its audit log at `logging.audit: changes`: the polling's reads are
+            # left out (and counted), the flagged malformed PDUs are kept.
+            d4_audit = os.path.join(work, "reload.audit.jsonl")
+            d4 = Daemon(t, work, "reload", config_text(t, state, permissive, action="alert", audit_log=d4_audit))
             daemons.append(d4)
             show = json.loads(d4.ctl("--json", "baseline", "show").stdout)["data"]
             if show["quarantined"]:
@@ -302,6 +308,20 @@ def main():
             kinds = [json.loads(line).get("event", "") for line in open(d4.events)]
             if "rules.reload_refused" not in kinds or "anomaly.settings_applied" not in d4.names():
                 fail(f"expected anomaly.settings_applied and rules.reload_refused events: {kinds} {d4.names()}")
+
+            # 7. logging.audit: changes on the live dataplane.
+            stats = json.loads(d4.ctl("--json", "stats").stdout)["data"]
+            written = [json.loads(line) for line in open(d4_audit)] if os.path.exists(d4_audit) else []
+            print(f"audit at changes: {stats['audit_records']} records, {stats['audit_filtered']} left out, "
+                  f"{len(written)} written")
+            if stats["audit_filtered"] == 0 or stats["audit_records"] < stats["audit_filtered"] + len(written):
+                fail(f"stats do not count the records left out: {stats}")
+            reads = [r for r in written if r.get("modbus", {}).get("function") in (3, 4)
+                     and r["verdict"] == "allow" and not r["anomalies"]]
+            if reads:
+                fail(f"{len(reads)} plain reads written at logging.audit: changes, e.g. {reads[0]}")
+            if not any(r["anomalies"] for r in written):
+                fail("the malformed PDUs (flagged) are missing from the audit log at changes")
         finally:
             for dm in daemons:
                 dm.stop()
