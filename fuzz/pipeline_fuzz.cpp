@@ -1,11 +1,12 @@
 // libFuzzer target for the whole pipeline: the input is a sequence of frames (2-byte length,
 // then the bytes), run in bursts through decode, flows, TCP reassembly, every parser and the
-// JSON formatting of what they report, as a replay would.
+// logging.audit filter and JSON formatting of what they report, as a replay would.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "daemon/export/audit_filter.hpp"
 #include "daemon/export/record_format.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 
@@ -14,6 +15,9 @@ namespace {
 class FormattingOutput final : public fg::dp::RecordOutput {
  public:
   void audit(const fg::dp::AuditEntry& e) noexcept override {
+    // Every level: `changes` classifies each protocol's record (rules/anomaly/observation).
+    kept += fg::daemon::audit_wanted(e, fg::daemon::AuditLevel::Changes);
+    kept += fg::daemon::audit_wanted(e, fg::daemon::AuditLevel::Flagged);
     line.clear();
     fg::daemon::format_audit(e, {}, line);
   }
@@ -22,6 +26,7 @@ class FormattingOutput final : public fg::dp::RecordOutput {
     fg::daemon::format_event(e, {}, line);
   }
   std::string line;
+  std::uint64_t kept = 0;
 };
 
 }  // namespace
