@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "daemon/anomaly_service.hpp"
+#include "daemon/control/audit_level_command.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/dpdk_control.hpp"
@@ -140,6 +141,7 @@ int run_live(const Options& opt, const Config& cfg) {
     return s;
   };
   rule_set.register_commands(state, &writer);
+  register_audit_level_command(state, writer);
   state.stats = [&] { return collect(dpl, writer); };
   if (!dctl.open(state, error)) {
     std::cerr << "fieldguardd: " << error << "\n";

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "daemon/anomaly_service.hpp"
+#include "daemon/control/audit_level_command.hpp"
 #include "daemon/control/control_api.hpp"
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/pcap_control.hpp"
@@ -136,6 +137,7 @@ int run_pcap_bridge(const Options& opt, const Config& cfg) {
     return s;
   };
   rule_set.register_commands(state, &writer);
+  register_audit_level_command(state, writer);
   state.stats = collect;
   PcapControl pctl(cfg, bridge, pipeline, logs, collect, mono_ns, started, writer.format_context());
   if (!pctl.open(state, error)) {

@@ -1,4 +1,5 @@
 // fieldguardctl events tail [-n N] [-f] | audit tail [-n N] [-f] | audit verify --key PUB FILE...
+// | audit level [all|changes|flagged]
 // Tails come from the daemon (its last 1000 records per stream; -f follows); verify reads
 // the files offline and needs no daemon.
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "daemon/export/chain_verify.hpp"
 #include "daemon/export/hash_chain.hpp"
 #include "daemon/export/seal_key.hpp"
+#include "protocols/common/json_writer.hpp"
 
 namespace po = boost::program_options;
 
@@ -167,6 +169,23 @@ int verify(const CtlContext& ctx, const std::vector<std::string>& rest) {
   return rep.ok() ? kOk : kCommandFailed;
 }
 
+// Shows logging.audit, or changes it until the daemon restarts (the daemon checks the name).
+int level(const CtlContext& ctx, const std::string& name) {
+  std::string args = "{}";
+  if (!name.empty()) {
+    args.clear();
+    proto::JsonWriter w(args);
+    w.begin_object().field("level", name).end_object();
+  }
+  YAML::Node data;
+  const int rc = call(ctx, "audit.level", args, data);
+  if (rc != kOk || ctx.json) return rc;
+  const std::string now = data["level"].as<std::string>(), before = data["previous"].as<std::string>();
+  if (now == before) std::cout << "audit level: " << now << "\n";
+  else std::cout << "audit level: " << now << " (was " << before << "; until the daemon restarts)\n";
+  return kOk;
+}
+
 }  // namespace
 
 int cmd_events(const CtlContext& ctx) {
@@ -181,7 +200,9 @@ int cmd_audit(const CtlContext& ctx) {
   const std::string sub = ctx.args.empty() ? "" : ctx.args.front();
   if (sub == "tail") return tail(ctx, "audit", {ctx.args.begin() + 1, ctx.args.end()});
   if (sub == "verify") return verify(ctx, {ctx.args.begin() + 1, ctx.args.end()});
-  std::cerr << "fieldguardctl audit: expected \"tail [-n N] [-f]\" or \"verify --key PUB FILE...\"\n";
+  if (sub == "level" && ctx.args.size() <= 2) return level(ctx, ctx.args.size() == 2 ? ctx.args[1] : "");
+  std::cerr << "fieldguardctl audit: expected \"tail [-n N] [-f]\", \"verify --key PUB FILE...\" or "
+               "\"level [all|changes|flagged]\"\n";
   return kUsage;
 }
 

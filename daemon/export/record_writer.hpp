@@ -30,6 +30,7 @@ class RecordWriter {
   // Writes the record if logging.audit wants it (audit_filter.hpp); counts it either way.
   void audit(const dp::AuditEntry& e);
   void set_audit_level(AuditLevel level) noexcept { audit_level_ = level; }
+  [[nodiscard]] AuditLevel audit_level() const noexcept { return audit_level_; }
   void event(const dp::EventEntry& e);
   // Stamped with the wall clock now. Call from the thread that owns this writer.
   void control_event(const ControlEvent& e);

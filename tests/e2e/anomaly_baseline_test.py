@@ -23,7 +23,8 @@ dataplane (net_af_packet on veths between network namespaces), and keep it acros
    without a restart; a reload of a file with a bad `anomaly:` section (and other rules) is
    refused with FILE:LINE:COL and both the old rules and the block stay.
 7. That daemon writes its audit log at `logging.audit: changes`: the polling's reads are left
-   out and counted in `stats`; the flagged malformed PDUs are written.
+   out and counted in `stats`; the flagged malformed PDUs are written. `fieldguardctl audit
+   level all` writes every record again at once (an `audit.level_changed` event says so).
 Everything created here is removed, even on failure.
 """
 import json
@@ -322,6 +323,21 @@ def main():
                 fail(f"{len(reads)} plain reads written at logging.audit: changes, e.g. {reads[0]}")
             if not any(r["anomalies"] for r in written):
                 fail("the malformed PDUs (flagged) are missing from the audit log at changes")
+            # ... and switched to `all` at run time, for an investigation, without a restart.
+            if "audit level: changes" not in d4.ctl("audit", "level").stdout:
+                fail("fieldguardctl audit level does not show changes")
+            if d4.ctl("audit", "level", "most", check=False).returncode == 0:
+                fail("audit level accepted a level that does not exist")
+            d4.ctl("audit", "level", "all")
+            poll(t, 1)
+            time.sleep(0.5)
+            written = [json.loads(line) for line in open(d4_audit)]
+            if not any(r.get("modbus", {}).get("function") == 3 and not r["anomalies"] for r in written):
+                fail("after `audit level all` the polling's reads are still not written")
+            changed = [json.loads(line) for line in open(d4.events)]
+            changed = [e for e in changed if e.get("name") == "audit.level_changed"]
+            if len(changed) != 1 or changed[0].get("previous") != "changes" or changed[0].get("level") != "all":
+                fail(f"expected one audit.level_changed event (changes -> all): {changed}")
         finally:
             for dm in daemons:
                 dm.stop()
