@@ -39,6 +39,7 @@ bool LogFiles::open(const Options& opt, const Config& cfg) {
     o.seal_interval_ns = cfg.seal_interval_ns;
     o.max_size = cfg.log_max_size;
     o.keep = cfg.log_keep;
+    if (!opt.read.empty()) o.tail_lines = 0;  // -r: no control socket to ask for a tail
     if (syslog) {
       SyslogExporter* s = syslog.get();
       const bool is_audit = std::strcmp(name, "audit") == 0;

@@ -51,6 +51,7 @@ bool JsonlFile::open(const std::string& path, const StreamOptions& opt) {
   close();
   opt_ = opt;
   path_ = path;
+  tail_ = RecordTail(opt.tail_lines);
   if (path == "-") {
     f_ = stdout;
     owned_ = false;

@@ -22,6 +22,9 @@ struct StreamOptions {
   std::uint64_t seal_interval_ns = 60'000'000'000ull;
   std::uint64_t max_size = 0;           // rotate when the file would grow past this; 0 = never
   std::uint32_t keep = 5;               // rotated files kept (FILE.1 newest ... FILE.keep)
+  // Newest lines kept in memory for `events|audit tail`; 0 where no control socket can ask
+  // (offline replay), which saves a copy of every line.
+  std::size_t tail_lines = 1000;
   // Each finished line (stamped, without newline), in order: the syslog queue.
   std::function<void(const std::string& line)> forward;
 };
