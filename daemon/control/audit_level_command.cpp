@@ -21,7 +21,7 @@ void register_audit_level_command(ControlState& state, RecordWriter& writer) {
         writer.control_event({"audit", "audit.level_changed", "medium",
                               std::string("logging.audit ") + audit_level_name(previous) + " -> " +
                                   audit_level_name(next) + " (control socket; until restart)",
-                              fields.substr(1, fields.size() - 2)});
+                              proto::json_members(fields)});
       }
     }
     std::string out;

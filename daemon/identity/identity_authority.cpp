@@ -23,9 +23,6 @@ std::string mac_text(const dp::Mac& m) {
   return rules::format_mac(a);
 }
 
-// Members of a JSON object without its braces (ControlEvent::fields).
-std::string members(const std::string& object) { return object.size() >= 2 ? object.substr(1, object.size() - 2) : ""; }
-
 std::string iso_time(std::chrono::system_clock::time_point t) {
   const std::time_t s = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -177,7 +174,7 @@ crypto::AdmissionAnswer IdentityAuthority::refuse_locked(const crypto::Admission
   std::string text = "admission refused: " + std::string(crypto::refusal_text(why));
   if (!device.empty()) text += " (device " + device + ")";
   text += " from " + r.peer_ip;
-  event_locked("identity.refused", "high", text, members(f));
+  event_locked("identity.refused", "high", text, proto::json_members(f));
   crypto::AdmissionAnswer a;
   a.reason = why;
   return a;
@@ -247,7 +244,7 @@ crypto::AdmissionAnswer IdentityAuthority::admit(const crypto::AdmissionRequest&
   event_locked(renewal ? "identity.renewed" : "identity.admitted", "info",
                std::string(renewal ? "lease renewed" : "device admitted") + ": " + dev->id + " at " + r.peer_ip + " (" +
                    mac_text(mac) + ") for " + std::to_string(lease_s) + "s",
-               members(f));
+               proto::json_members(f));
   crypto::AdmissionAnswer a;
   a.ok = true;
   a.device = dev->id;
@@ -266,7 +263,7 @@ void IdentityAuthority::end_lease_locked(std::map<std::string, IdentityLease>::i
   event_locked(name, name == "identity.lease_expired" ? "medium" : "high",
                (name == "identity.lease_expired" ? "lease expired: " : "lease revoked: ") + it->first + " at " +
                    rules::format_ip(it->second.ip) + " (" + why + "); its traffic no longer passes",
-               members(f));
+               proto::json_members(f));
   leases_.erase(it);
 }
 
@@ -333,7 +330,7 @@ void IdentityAuthority::tick() {
     event_locked("identity.new_device", "medium",
                  "new device " + mac_text(o.mac) + (o.ip != dp::IpAddr{} ? " (" + rules::format_ip(o.ip) + ")" : "") +
                      " not in the inventory; seen using " + (protos.empty() ? "nothing identifiable" : protos),
-                 members(f));
+                 proto::json_members(f));
   }
   // Bounded memory: forget reported discoveries and stale contacts after a while.
   for (auto it = discovered_.begin(); it != discovered_.end();)
@@ -408,7 +405,7 @@ void IdentityAuthority::observe(const dp::IdentityObservation& o) {
       break;
     default: return;
   }
-  event_locked(std::string(dp::finding_name(o.finding)), severity, detail + verdict, members(f));
+  event_locked(std::string(dp::finding_name(o.finding)), severity, detail + verdict, proto::json_members(f));
 }
 
 std::string IdentityAuthority::devices_json() const {

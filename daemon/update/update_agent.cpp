@@ -331,14 +331,12 @@ void UpdateAgent::rollback(const std::string& operation, const std::string& reas
 void UpdateAgent::event(const std::string& name, const std::string& severity, const UpdateOutcome& o) {
   std::string fields;
   proto::JsonWriter w(fields);
-  // JsonWriter writes whole objects; strip the braces to get members.
   w.begin_object().field("operation", o.operation).field("outcome", o.outcome);
   if (!o.reason.empty()) w.field("reason", o.reason);
   if (o.version) w.field("version", o.version);
   w.field("gateway_id", settings_.gateway_id).end_object();
-  fields = fields.substr(1, fields.size() - 2);
   std::lock_guard lock(mu_);
-  events_.push_back({"update", name, severity, o.detail, fields});
+  events_.push_back({"update", name, severity, o.detail, proto::json_members(fields)});
 }
 
 void UpdateAgent::finish(UpdateOutcome o) {

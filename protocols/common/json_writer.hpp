@@ -54,4 +54,10 @@ class JsonWriter {
 // Appends `s` JSON-escaped (without quotes).
 void append_json_escaped(std::string& out, std::string_view s);
 
+// The members of a JSON object without its braces: what events take as extra fields to splice
+// into their own object (a JsonWriter writes whole objects).
+inline std::string json_members(const std::string& object) {
+  return object.size() >= 2 ? object.substr(1, object.size() - 2) : "";
+}
+
 }  // namespace fg::proto

@@ -60,7 +60,7 @@ std::string pair_fields(const QuarantineEntry& q, const std::function<void(proto
   w.field("dst_port", static_cast<unsigned>(q.port));
   if (extra) extra(w);
   w.end_object();
-  return fields.substr(1, fields.size() - 2);
+  return proto::json_members(fields);
 }
 
 std::string utc_text(std::uint64_t ns) {
@@ -298,7 +298,7 @@ void AnomalyEngine::close_window(const PairKey& k, PairState& ps) {
   for (int i = 0; i < 3; ++i) w.value(sc.deviation[i]);
   w.end_array();
   w.end_object();
-  fields = fields.substr(1, fields.size() - 2);
+  fields = proto::json_members(fields);
   char ratio[32];
   std::snprintf(ratio, sizeof ratio, "%.1f", sc.distance / sc.threshold);
   std::string detail = std::string("behaviour window ") + ratio + "x the learned threshold from cluster " +
