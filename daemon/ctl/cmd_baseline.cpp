@@ -46,13 +46,17 @@ void print_summary(const YAML::Node& d) {
   print_table({"CLIENT", "SERVER", "PORT", "PROTO", "REQUESTS", "PEAK/S", "FUNCTIONS", "UNITS"}, rows);
 }
 
-// `extra_args`: more members of the args object, already JSON ("" for none).
-int simple(const CtlContext& ctx, const char* action, const std::string& extra_args = "") {
+// Sends `baseline` with these args and prints the summary the daemon answers with.
+int call_and_show(const CtlContext& ctx, const std::string& args_json) {
   YAML::Node data;
-  const int rc = call(ctx, "baseline", std::string("{\"action\":\"") + action + "\"" + extra_args + "}", data);
+  const int rc = call(ctx, "baseline", args_json, data);
   if (rc != kOk || ctx.json) return rc;
   print_summary(data);
   return kOk;
+}
+
+int simple(const CtlContext& ctx, const char* action) {
+  return call_and_show(ctx, std::string("{\"action\":\"") + action + "\"}");
 }
 
 int export_to(const CtlContext& ctx, const std::string& file, bool drop) {
@@ -105,10 +109,11 @@ int cmd_baseline(const CtlContext& ctx) {
   if (a[0] == "release" && a.size() == 1) return simple(ctx, "release");
   if (a[0] == "release" && a.size() == 4) {
     // One pair, as `baseline show` lists it; the daemon checks the addresses and the port.
-    std::string pair;
-    proto::JsonWriter w(pair);
-    w.begin_object().field("client", a[1]).field("server", a[2]).field("port", a[3]).end_object();
-    return simple(ctx, "release", "," + pair.substr(1, pair.size() - 2));
+    std::string args;
+    proto::JsonWriter w(args);
+    w.begin_object().field("action", "release").field("client", a[1]).field("server", a[2]).field("port", a[3]);
+    w.end_object();
+    return call_and_show(ctx, args);
   }
   if (a[0] == "export") {
     std::string file;
