@@ -1,13 +1,12 @@
 #include "daemon/anomaly_service.hpp"
 
-#include <charconv>
 #include <iostream>
 
 #include "protocols/common/json_writer.hpp"
 #include "protocols/common/wall_clock.hpp"
 #include "rules/anomaly/anomaly_settings_reader.hpp"
 #include "rules/anomaly/dataplane_guard.hpp"
-#include "rules/anomaly/ip_text.hpp"
+#include "rules/anomaly/quarantine_pair.hpp"
 
 namespace fg::daemon {
 
@@ -15,28 +14,6 @@ namespace {
 
 // A learned state of 4096 pairs with every function and range is well under this.
 constexpr std::uint64_t kMaxBaselineBytes = 64ull << 20;
-
-// A quarantined pair named in a command's args: client, server and the server's port.
-bool parse_pair(const YAML::Node& args, anomaly::QuarantineEntry& pair, std::string& error) {
-  const auto text = [&](const char* key) { return args[key] && args[key].IsScalar() ? args[key].Scalar() : ""; };
-  if (!anomaly::parse_ip_text(text("client"), pair.client)) {
-    error = "release: client must be an IP address, not \"" + text("client") + "\"";
-    return false;
-  }
-  if (!anomaly::parse_ip_text(text("server"), pair.server)) {
-    error = "release: server must be an IP address, not \"" + text("server") + "\"";
-    return false;
-  }
-  const std::string port = text("port");
-  unsigned v = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
-  if (ec != std::errc{} || end != port.data() + port.size() || v == 0 || v > 65535) {
-    error = "release: port must be 1-65535, not \"" + port + "\"";
-    return false;
-  }
-  pair.port = static_cast<std::uint16_t>(v);
-  return true;
-}
 
 }  // namespace
 
@@ -237,7 +214,7 @@ void AnomalyService::register_commands(ControlState& state) {
     else if (action == "enforce") ok = engine_->enforce(json, error);
     else if (action == "release" && (args["client"] || args["server"] || args["port"])) {
       anomaly::QuarantineEntry pair;
-      if (!parse_pair(args, pair, error)) return ControlReply::fail(error);
+      if (!anomaly::read_quarantine_pair(args, pair, error)) return ControlReply::fail("release: " + error);
       ok = engine_->release(json, error, &pair);
     } else if (action == "release") ok = engine_->release(json, error);
     else if (action == "show") json = engine_->show_json();

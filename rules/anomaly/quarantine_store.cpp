@@ -3,6 +3,7 @@
 // restart does not lift a quarantine an operator has not released.
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "rules/anomaly/anomaly_engine.hpp"
 #include "rules/anomaly/atomic_file.hpp"
 #include "rules/anomaly/ip_text.hpp"
+#include "rules/anomaly/quarantine_pair.hpp"
 
 namespace fg::anomaly {
 
@@ -18,6 +20,25 @@ namespace {
 constexpr int kQuarantineVersion = 1;
 
 }  // namespace
+
+bool read_quarantine_pair(const YAML::Node& map, QuarantineEntry& out, std::string& error) {
+  const auto text = [&](const char* key) { return map[key] && map[key].IsScalar() ? map[key].Scalar() : ""; };
+  for (auto [key, addr] : {std::pair{"client", &out.client}, std::pair{"server", &out.server}}) {
+    if (!parse_ip_text(text(key), *addr)) {
+      error = std::string("bad address: ") + key + " must be an IP address, not \"" + text(key) + "\"";
+      return false;
+    }
+  }
+  const std::string port = text("port");
+  unsigned v = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+  if (ec != std::errc{} || end != port.data() + port.size() || v == 0 || v > 65535) {
+    error = "port must be 1-65535, not \"" + port + "\"";
+    return false;
+  }
+  out.port = static_cast<std::uint16_t>(v);
+  return true;
+}
 
 std::string AnomalyEngine::quarantine_path() const { return s_.baseline.state_dir + "/quarantine.yaml"; }
 
@@ -78,9 +99,8 @@ bool AnomalyEngine::load_quarantine_text(const std::string& text, const std::str
     for (const auto& pn : list) {
       if (!pn.IsMap()) throw YAML::Exception(pn.Mark(), "expected a map");
       QuarantineEntry q;
-      if (!parse_ip_text(pn["client"].as<std::string>(), q.client) || !parse_ip_text(pn["server"].as<std::string>(), q.server))
-        throw YAML::Exception(pn.Mark(), "bad address");
-      q.port = pn["port"].as<std::uint16_t>();
+      std::string why_not;
+      if (!read_quarantine_pair(pn, q, why_not)) throw YAML::Exception(pn.Mark(), why_not);
       QuarantineReason why;
       why.event = pn["because"].as<std::string>("");
       why.detail = pn["detail"].as<std::string>("");
